@@ -1,0 +1,173 @@
+//! Running a model under loom's exhaustive search.
+//!
+//! loom's search is deterministic, so "the n-th execution of a search with preemption bound b"
+//! names one execution exactly: that is the replay handle. The harness counts executions itself
+//! and stops the search at the budget with its own payload ([`BudgetSpent`]), which tells "the
+//! budget ran out" apart from "the search completed" — loom's `max_permutations` cannot, and is
+//! only checked every `checkpoint_interval` executions anyway.
+//!
+//! Every setting of loom's `Builder` is set here, none left to `LOOM_*` environment variables:
+//! the same handle must mean the same execution on every machine.
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+
+use super::executions::Executions;
+use super::{Exploration, Model, Run};
+use crate::handle::Replay;
+use crate::runtime::{self, Runtime};
+use crate::trace::{Recorder, Trace};
+use crate::verdict::Verdict;
+
+/// The panic that ends a search whose budget is spent.
+#[derive(Debug)]
+struct BudgetSpent;
+
+/// The most threads loom allows, the main thread included.
+pub const MAX_THREADS: usize = 5;
+
+thread_local! {
+    /// The search under way on this thread, for [`crate::isolate`]'s deadlock report: loom
+    /// aborts the process on a deadlock, so the harness has to say where it was from the hook.
+    static PROGRESS: Cell<Option<(Option<usize>, u64)>> = const { Cell::new(None) };
+}
+
+/// The preemption bound and execution number of the loom search running on this thread.
+pub(crate) fn progress() -> Option<(Option<usize>, u64)> {
+    PROGRESS.with(Cell::get)
+}
+
+fn builder(preemption_bound: Option<usize>, step_limit: u64) -> loom::model::Builder {
+    let mut b = loom::model::Builder::new();
+    b.max_threads = MAX_THREADS;
+    // The harness's step limit counts facade operations; loom's branch limit is a backstop.
+    b.max_branches = usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX);
+    b.max_permutations = None;
+    b.max_duration = None;
+    b.preemption_bound = preemption_bound;
+    b.checkpoint_file = None;
+    b.checkpoint_interval = usize::MAX;
+    b.expect_explicit_explore = false;
+    b.location = false;
+    b.log = false;
+    b
+}
+
+struct Searched {
+    executions: u64,
+    completed: bool,
+    reached_window: u64,
+    failure: Option<Verdict>,
+    trace: Trace,
+}
+
+fn search(
+    model: &Model,
+    preemption_bound: Option<usize>,
+    budget: u64,
+    step_limit: u64,
+    record_at: Option<u64>,
+) -> Searched {
+    let runs = Executions::new(model, step_limit, record_at);
+    let each = runs.each();
+    let counted = runs.count_handle();
+    let body = move || {
+        let n = counted.load(std::sync::atomic::Ordering::Relaxed) + 1;
+        if n > budget {
+            panic::panic_any(BudgetSpent);
+        }
+        PROGRESS.with(|p| p.set(Some((preemption_bound, n))));
+        each();
+    };
+    let _scope = runtime::enter(Runtime::Loom);
+    let b = builder(preemption_bound, step_limit);
+    let go = || b.check(body);
+    let result = if record_at.is_some() {
+        tracing::subscriber::with_default(Recorder, || panic::catch_unwind(AssertUnwindSafe(go)))
+    } else {
+        panic::catch_unwind(AssertUnwindSafe(go))
+    };
+    PROGRESS.with(|p| p.set(None));
+    let (executions, completed, failure) = match result {
+        Ok(()) => (runs.count(), true, None),
+        Err(payload) if payload.is::<BudgetSpent>() => (budget, false, None),
+        Err(payload) => (
+            runs.count(),
+            false,
+            Some(Verdict::from_panic(payload.as_ref())),
+        ),
+    };
+    let (reached_window, trace) = runs.finish(failure.is_some());
+    Searched {
+        executions,
+        completed,
+        reached_window,
+        failure,
+        trace,
+    }
+}
+
+/// Explores `model` under loom.
+pub(super) fn run(
+    model: &Model,
+    exploration: &Exploration,
+    preemption_bound: Option<usize>,
+) -> Run {
+    let s = search(
+        model,
+        preemption_bound,
+        exploration.budget,
+        exploration.step_limit,
+        None,
+    );
+    let failed = s.failure.is_some();
+    Run {
+        executions: s.executions,
+        completed: s.completed,
+        reached_window: s.reached_window,
+        first_failure: failed.then_some(s.executions),
+        failures: u64::from(failed),
+        failure: s.failure.map(|v| {
+            (
+                v,
+                Some(Replay::Loom {
+                    preemption_bound,
+                    execution: s.executions,
+                }),
+            )
+        }),
+    }
+}
+
+/// Re-runs the search up to execution `execution`, recording that one's trace.
+pub(super) fn replay(
+    model: &Model,
+    preemption_bound: Option<usize>,
+    execution: u64,
+    step_limit: u64,
+) -> (Verdict, Trace) {
+    let s = search(
+        model,
+        preemption_bound,
+        execution,
+        step_limit,
+        Some(execution),
+    );
+    let verdict = match s.failure {
+        Some(v) if s.executions == execution => v,
+        Some(v) => Verdict::ModelPanic {
+            message: format!(
+                "replay diverged: execution {} failed first ({v}), not execution {execution}",
+                s.executions
+            ),
+        },
+        None if s.executions < execution => Verdict::ModelPanic {
+            message: format!(
+                "replay diverged: the search has only {} executions, not {execution}",
+                s.executions
+            ),
+        },
+        None => Verdict::Holds,
+    };
+    (verdict, s.trace)
+}

@@ -1,0 +1,279 @@
+//! The explorer: one model, one scheduler, a budget → an [`Outcome`].
+//!
+//! [`explore`] runs a [`Model`] under the chosen [`Strategy`] until an execution fails or the
+//! budget is spent. When one fails, it keeps the failing execution's replay handle, then replays
+//! that execution once more with a trace recorder on: the trace in the outcome comes from a
+//! replay, so every reported trace has been reproduced at least once.
+//!
+//! In-process exploration under loom aborts the process on a deadlock (loom's behaviour); run
+//! loom through [`crate::isolate`] wherever a model might deadlock.
+
+mod executions;
+mod loom;
+mod shuttle;
+mod threads;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::handle::{Handle, Replay};
+use crate::trace::Trace;
+use crate::verdict::Verdict;
+
+/// One model: the body of an execution, run once per explored schedule.
+///
+/// The body builds the world, spawns the actors, joins them and checks the invariants. It must
+/// create all its shared state itself, through [`crate::sync`].
+#[derive(Clone)]
+pub struct Model {
+    target: String,
+    window: Option<&'static str>,
+    body: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Model {
+    /// A model called `target` (`<scenario>/<variant>`, used in replay handles).
+    pub fn new(target: impl Into<String>, body: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            target: target.into(),
+            window: None,
+            body: Arc::new(body),
+        }
+    }
+
+    /// Names the race window (see [`crate::reached`]): a `holds` that never reached it is
+    /// reported `vacuous`.
+    #[must_use]
+    pub fn with_window(mut self, label: &'static str) -> Self {
+        self.window = Some(label);
+        self
+    }
+
+    /// The model's target name.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The race window's label, if the model names one.
+    pub fn window(&self) -> Option<&'static str> {
+        self.window
+    }
+
+    pub(crate) fn body(&self) -> Arc<dyn Fn() + Send + Sync> {
+        Arc::clone(&self.body)
+    }
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Model")
+            .field("target", &self.target)
+            .field("window", &self.window)
+            .finish()
+    }
+}
+
+/// Which scheduler explores the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scheduler", rename_all = "kebab-case")]
+pub enum Strategy {
+    /// shuttle's uniformly random scheduler, from a seed.
+    Random {
+        /// The seed.
+        seed: u64,
+    },
+    /// shuttle's PCT (probabilistic concurrency testing) with bug depth `depth`, from a seed.
+    Pct {
+        /// The seed.
+        seed: u64,
+        /// The bug depth d: how many ordering constraints the bug needs.
+        depth: usize,
+    },
+    /// shuttle's uniform random walk over executions, from a seed.
+    Urw {
+        /// The seed.
+        seed: u64,
+    },
+    /// shuttle's exhaustive depth-first search, without reduction: tiny models only.
+    Dfs,
+    /// loom's exhaustive search with partial-order reduction.
+    Loom {
+        /// At most this many preemptions per execution (`None`: unbounded).
+        preemption_bound: Option<usize>,
+    },
+    /// Real OS threads: no control, no replay; the baseline that shows how rarely a bug shows.
+    Threads,
+}
+
+impl Strategy {
+    /// The scheduler's name: `random`, `pct`, `urw`, `dfs`, `loom` or `threads`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Random { .. } => "random",
+            Self::Pct { .. } => "pct",
+            Self::Urw { .. } => "urw",
+            Self::Dfs => "dfs",
+            Self::Loom { .. } => "loom",
+            Self::Threads => "threads",
+        }
+    }
+
+    /// Whether the search is exhaustive (so "completed" means something).
+    pub fn is_exhaustive(&self) -> bool {
+        matches!(self, Self::Dfs | Self::Loom { .. })
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Random { seed } | Self::Urw { seed } => write!(f, "{}(seed={seed})", self.name()),
+            Self::Pct { seed, depth } => write!(f, "pct(depth={depth}, seed={seed})"),
+            Self::Loom {
+                preemption_bound: Some(b),
+            } => write!(f, "loom(preemptions<={b})"),
+            Self::Loom {
+                preemption_bound: None,
+            } => write!(f, "loom(unbounded)"),
+            Self::Dfs | Self::Threads => f.write_str(self.name()),
+        }
+    }
+}
+
+/// The default step limit: far above what any of the models needs, far below a hang.
+pub const DEFAULT_STEP_LIMIT: u64 = 20_000;
+
+/// A scheduler and how much it may explore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exploration {
+    /// The scheduler.
+    pub strategy: Strategy,
+    /// At most this many executions.
+    pub budget: u64,
+    /// At most this many facade operations per execution; beyond, the verdict is `step-limit`.
+    pub step_limit: u64,
+}
+
+impl Exploration {
+    /// `strategy` for at most `budget` executions, with the default step limit.
+    pub fn new(strategy: Strategy, budget: u64) -> Self {
+        Self {
+            strategy,
+            budget,
+            step_limit: DEFAULT_STEP_LIMIT,
+        }
+    }
+}
+
+/// How far a search went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coverage {
+    /// A sample of the executions (random, PCT, URW, real threads).
+    Sampled,
+    /// An exhaustive search that covered every execution (within loom's preemption bound).
+    Complete,
+    /// An exhaustive search stopped by its budget, or by a failure, before it covered everything.
+    Incomplete,
+}
+
+/// What an exploration found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Executions run.
+    pub executions: u64,
+    /// Whether an exhaustive search covered everything.
+    pub coverage: Coverage,
+    /// The number (from 1) of the first failing execution.
+    pub first_failure: Option<u64>,
+    /// How many executions failed (only real threads go on after a failure).
+    pub failures: u64,
+    /// How many executions reached the model's race window.
+    pub reached_window: u64,
+    /// The replay handle of the failing execution.
+    pub handle: Option<Handle>,
+    /// The failing execution's trace, recorded from its replay.
+    pub trace: Option<Trace>,
+}
+
+/// What one run of executions saw, before a verdict is made of it.
+pub(crate) struct Run {
+    pub executions: u64,
+    pub completed: bool,
+    pub reached_window: u64,
+    pub failure: Option<(Verdict, Option<Replay>)>,
+    pub first_failure: Option<u64>,
+    pub failures: u64,
+}
+
+/// Explores `model` as `exploration` says, and replays a failure to trace it.
+pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
+    let run = match &exploration.strategy {
+        Strategy::Threads => threads::run(model, exploration),
+        Strategy::Loom { preemption_bound } => loom::run(model, exploration, *preemption_bound),
+        other => shuttle::run(model, exploration, other),
+    };
+    let coverage = match (exploration.strategy.is_exhaustive(), run.completed) {
+        (false, _) => Coverage::Sampled,
+        (true, true) => Coverage::Complete,
+        (true, false) => Coverage::Incomplete,
+    };
+    let mut outcome = Outcome {
+        verdict: Verdict::Holds,
+        executions: run.executions,
+        coverage,
+        first_failure: run.first_failure,
+        failures: run.failures,
+        reached_window: run.reached_window,
+        handle: None,
+        trace: None,
+    };
+    match run.failure {
+        None if model.window.is_some() && run.reached_window == 0 => {
+            outcome.verdict = Verdict::Vacuous
+        }
+        None => {}
+        Some((verdict, replay)) => {
+            outcome.verdict = verdict;
+            if let Some(replay) = replay {
+                let handle = Handle {
+                    target: model.target.clone(),
+                    replay,
+                };
+                let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
+                if replayed != outcome.verdict {
+                    outcome.verdict = Verdict::ModelPanic {
+                        message: format!(
+                            "the replay of the failing execution ended `{replayed}`, not `{}`: the model is not deterministic",
+                            outcome.verdict
+                        ),
+                    };
+                }
+                outcome.trace = Some(trace);
+                outcome.handle = Some(handle);
+            }
+        }
+    }
+    outcome
+}
+
+/// Replays the execution `handle` names, with the trace recorder on.
+pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace) {
+    match &handle.replay {
+        Replay::Shuttle { schedule } => shuttle::replay(model, schedule, step_limit),
+        Replay::Loom {
+            preemption_bound,
+            execution,
+        } => loom::replay(model, *preemption_bound, *execution, step_limit),
+    }
+}
+
+/// Where the loom search on this thread is, for the deadlock report in [`crate::isolate`].
+pub(crate) fn loom_progress() -> Option<(Option<usize>, u64)> {
+    loom::progress()
+}

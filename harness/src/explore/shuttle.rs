@@ -1,0 +1,203 @@
+//! Running a model under shuttle's schedulers, recording every scheduling decision.
+//!
+//! shuttle's `Runner` stops at the first failing execution and re-raises its panic. The harness
+//! wraps the chosen scheduler in [`Recording`], which counts executions against the budget,
+//! notices when an exhaustive scheduler has nothing left, and writes down each decision, so the
+//! failing execution's schedule is the harness's own record, not text scraped from shuttle.
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+
+use shuttle::scheduler::{
+    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task,
+    TaskId, UrwRandomScheduler,
+};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+
+use super::executions::Executions;
+use super::{Exploration, Model, Run, Strategy};
+use crate::handle::Replay;
+use crate::runtime::{self, Runtime};
+use crate::trace::{Recorder, Trace};
+use crate::verdict::Verdict;
+
+/// The state [`Recording`] shares with the explorer, which cannot reach into the `Runner`.
+#[derive(Default)]
+struct Progress {
+    budget: u64,
+    started: u64,
+    completed: bool,
+    schedule: Schedule,
+}
+
+/// Wraps a scheduler: enforces the budget and records the current execution's schedule.
+struct Recording<S> {
+    inner: S,
+    progress: Rc<RefCell<Progress>>,
+}
+
+impl<S: Scheduler> Scheduler for Recording<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let mut p = self.progress.borrow_mut();
+        let next = self.inner.new_execution();
+        match next {
+            None => p.completed = true,
+            Some(_) if p.started >= p.budget => return None,
+            Some(ref schedule) => {
+                p.started += 1;
+                p.schedule = schedule.clone();
+            }
+        }
+        next
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let next = self.inner.next_task(runnable, current, is_yielding);
+        if let Some(task) = next {
+            self.progress.borrow_mut().schedule.push_task(task);
+        }
+        next
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.progress.borrow_mut().schedule.push_random();
+        self.inner.next_u64()
+    }
+}
+
+fn config(step_limit: u64) -> Config {
+    let mut config = Config::new();
+    // The harness owns its output and its replay handles.
+    config.failure_persistence = FailurePersistence::None;
+    // A backstop behind the harness's own step limit, which counts facade operations.
+    config.max_steps = MaxSteps::FailAfter(
+        usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX),
+    );
+    config.silence_warnings = true;
+    config
+}
+
+/// What running a scheduler to its end (or first failure) gave.
+struct Ran {
+    started: u64,
+    completed: bool,
+    reached_window: u64,
+    failure: Option<(Verdict, Schedule)>,
+    trace: Trace,
+}
+
+fn run_with<S: Scheduler + 'static>(
+    model: &Model,
+    scheduler: S,
+    budget: u64,
+    step_limit: u64,
+    record: bool,
+) -> Ran {
+    let progress = Rc::new(RefCell::new(Progress {
+        budget,
+        ..Progress::default()
+    }));
+    let recording = Recording {
+        inner: scheduler,
+        progress: Rc::clone(&progress),
+    };
+    let runs = Executions::new(model, step_limit, record.then_some(1));
+    let _scope = runtime::enter(Runtime::Shuttle);
+    let runner = Runner::new(recording, config(step_limit));
+    let each = runs.each();
+    let go = || runner.run(each);
+    let result = if record {
+        tracing::subscriber::with_default(Recorder, || panic::catch_unwind(AssertUnwindSafe(go)))
+    } else {
+        panic::catch_unwind(AssertUnwindSafe(go))
+    };
+    let p = progress.borrow();
+    let failure = result
+        .err()
+        .map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule.clone()));
+    let (reached_window, trace) = runs.finish(failure.is_some());
+    Ran {
+        started: p.started,
+        completed: p.completed,
+        reached_window,
+        failure,
+        trace,
+    }
+}
+
+/// Explores `model` with the shuttle scheduler `strategy` names.
+pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy) -> Run {
+    let budget = exploration.budget;
+    let iterations = usize::try_from(budget).unwrap_or(usize::MAX);
+    let (model, limit) = (model, exploration.step_limit);
+    let ran = match *strategy {
+        Strategy::Random { seed } => run_with(
+            model,
+            RandomScheduler::new_from_seed(seed, iterations),
+            budget,
+            limit,
+            false,
+        ),
+        // Note the order: `PctScheduler::new_from_seed(seed, depth, iterations)`.
+        Strategy::Pct { seed, depth } => run_with(
+            model,
+            PctScheduler::new_from_seed(seed, depth, iterations),
+            budget,
+            limit,
+            false,
+        ),
+        Strategy::Urw { seed } => run_with(
+            model,
+            UrwRandomScheduler::new_from_seed(seed, iterations),
+            budget,
+            limit,
+            false,
+        ),
+        Strategy::Dfs => run_with(model, DfsScheduler::new(None, false), budget, limit, false),
+        Strategy::Loom { .. } | Strategy::Threads => {
+            unreachable!("not a shuttle scheduler: {strategy}")
+        }
+    };
+    let failed = ran.failure.is_some();
+    Run {
+        executions: ran.started,
+        completed: ran.completed && !failed,
+        reached_window: ran.reached_window,
+        first_failure: failed.then_some(ran.started),
+        failures: u64::from(failed),
+        failure: ran.failure.map(|(verdict, schedule)| {
+            let replay =
+                crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
+            (verdict, replay)
+        }),
+    }
+}
+
+/// Replays one encoded schedule with the trace recorder on.
+pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace) {
+    let schedule = match crate::schedule::decode(schedule) {
+        Ok(s) => s,
+        Err(why) => {
+            return (
+                Verdict::ModelPanic {
+                    message: format!("cannot replay: {why}"),
+                },
+                Trace::default(),
+            )
+        }
+    };
+    let ran = run_with(
+        model,
+        ReplayScheduler::new_from_schedule(schedule),
+        1,
+        step_limit,
+        true,
+    );
+    (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace)
+}

@@ -1,0 +1,166 @@
+//! Explorations in a child process, so that one model cannot take a whole run down.
+//!
+//! loom aborts the process on a deadlock (after printing the stuck threads), and a deadlock on
+//! real threads never ends. The command line therefore runs each exploration as a child of
+//! itself: [`run_in_child`] starts the program with a [`Job`] as JSON, and the child calls
+//! [`serve`], which runs the job and prints the [`Outcome`] as one line prefixed by
+//! [`OUTCOME_PREFIX`]. On a loom deadlock, the child's panic hook prints the outcome before
+//! loom aborts: the verdict, the execution number (the replay handle) and, in a replay, the
+//! trace up to the point where every thread was blocked.
+//!
+//! The child's stderr (shuttle's and loom's own chatter) is kept only when the child dies
+//! without an outcome, to explain why. `LOOM_*` variables are removed from the child's
+//! environment: a handle must mean the same execution everywhere.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use crate::explore::{self, Coverage, Exploration, Model, Outcome};
+use crate::handle::{Handle, Replay};
+use crate::trace::Trace;
+use crate::verdict::{self, Verdict};
+
+/// Marks the line of a child's stdout that carries its outcome.
+pub const OUTCOME_PREFIX: &str = "racecheck-outcome ";
+
+/// What a child process is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Job {
+    /// Explore the model.
+    Explore(Exploration),
+    /// Replay one execution, with its trace.
+    Replay {
+        /// The execution.
+        handle: Handle,
+        /// The step limit it ran with.
+        step_limit: u64,
+    },
+}
+
+impl Job {
+    /// The job as the one argument a child takes.
+    pub fn to_arg(&self) -> String {
+        serde_json::to_string(self).expect("a job always serializes")
+    }
+
+    /// Reads the argument written by [`Job::to_arg`].
+    pub fn from_arg(arg: &str) -> Result<Self, String> {
+        serde_json::from_str(arg).map_err(|e| format!("malformed job: {e}"))
+    }
+}
+
+/// Runs `program args… <job>` and reads the outcome it prints.
+pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
+    let mut cmd = Command::new(program);
+    cmd.args(args).arg(job.to_arg()).stdin(Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("LOOM_") {
+            cmd.env_remove(key);
+        }
+    }
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => return crashed(job, format!("cannot start {}: {e}", program.display())),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let outcome = stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(OUTCOME_PREFIX))
+        .map(serde_json::from_str::<Outcome>);
+    match outcome {
+        Some(Ok(outcome)) => outcome,
+        Some(Err(e)) => crashed(job, format!("the child printed a malformed outcome: {e}")),
+        None => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            crashed(
+                job,
+                format!(
+                    "the child process ended ({}) without an outcome: {}",
+                    output.status,
+                    tail.join(" | ")
+                ),
+            )
+        }
+    }
+}
+
+fn crashed(job: &Job, message: String) -> Outcome {
+    let handle = match job {
+        Job::Replay { handle, .. } => Some(handle.clone()),
+        Job::Explore(_) => None,
+    };
+    Outcome {
+        verdict: Verdict::ModelPanic { message },
+        executions: 0,
+        coverage: Coverage::Incomplete,
+        first_failure: None,
+        failures: 0,
+        reached_window: 0,
+        handle,
+        trace: None,
+    }
+}
+
+fn print_outcome(outcome: &Outcome) {
+    let line = serde_json::to_string(outcome).expect("an outcome always serializes");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{OUTCOME_PREFIX}{line}");
+    let _ = out.flush();
+}
+
+/// The child's side: runs `job` on `model`, prints the outcome, and returns.
+pub fn serve(model: &Model, job: &Job) {
+    let target = model.target().to_owned();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // loom is about to abort the process: say where it was first.
+        let message = verdict::panic_message(info.payload());
+        if let (true, Some((preemption_bound, execution))) = (
+            verdict::is_deadlock_message(&message),
+            explore::loom_progress(),
+        ) {
+            let trace = crate::runtime::with_execution(|e| e.take_events()).unwrap_or_default();
+            print_outcome(&Outcome {
+                verdict: Verdict::Deadlock { details: message },
+                executions: execution,
+                coverage: Coverage::Incomplete,
+                first_failure: Some(execution),
+                failures: 1,
+                reached_window: 0,
+                handle: Some(Handle {
+                    target: target.clone(),
+                    replay: Replay::Loom {
+                        preemption_bound,
+                        execution,
+                    },
+                }),
+                trace: (!trace.is_empty()).then_some(Trace { events: trace }),
+            });
+        }
+        previous(info);
+    }));
+    let outcome = match job {
+        Job::Explore(exploration) => explore::explore(model, exploration),
+        Job::Replay { handle, step_limit } => {
+            let (verdict, trace) = explore::replay_traced(model, handle, *step_limit);
+            Outcome {
+                failures: u64::from(verdict.is_failure()),
+                first_failure: verdict.is_failure().then_some(1),
+                verdict,
+                executions: 1,
+                coverage: Coverage::Sampled,
+                reached_window: 0,
+                handle: Some(handle.clone()),
+                trace: Some(trace),
+            }
+        }
+    };
+    print_outcome(&outcome);
+}

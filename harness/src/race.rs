@@ -1,0 +1,94 @@
+//! How a crate of models describes its races to the command line and the gate.
+//!
+//! A [`Race`] is one documented bug: an id, where it is documented, its variants (`before`,
+//! `documented-fix`, `correct-fix`, …), its race window, and a way to build the body of one
+//! execution for a variant from a scenario's parameters. Parameters arrive as a TOML table; a
+//! race reads them into its own typed struct and says clearly what it expected.
+
+use std::fmt;
+
+use crate::explore::Model;
+
+/// One documented race, with its variants.
+pub trait Race: Send + Sync {
+    /// The race's id, as scenario files and handles spell it (`reentry`).
+    fn id(&self) -> &'static str;
+    /// A one-line title.
+    fn title(&self) -> &'static str;
+    /// Where the race is documented (file and section).
+    fn source(&self) -> &'static str;
+    /// The variants, in the order reports list them.
+    fn variants(&self) -> &'static [&'static str];
+    /// The most threads an execution spawns (loom allows at most 4 besides the main thread).
+    fn threads(&self) -> usize;
+    /// Builds the model of `variant` with `params`, named `target` in replay handles.
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError>;
+
+    /// Checks that `variant` is one of [`Race::variants`].
+    fn check_variant(&self, variant: &str) -> Result<(), RaceError> {
+        if self.variants().contains(&variant) {
+            Ok(())
+        } else {
+            Err(RaceError::UnknownVariant {
+                race: self.id(),
+                variant: variant.to_owned(),
+                expected: self.variants().join(", "),
+            })
+        }
+    }
+}
+
+/// Why a race could not build a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RaceError {
+    /// The race has no such variant.
+    UnknownVariant {
+        /// The race.
+        race: &'static str,
+        /// The variant asked for.
+        variant: String,
+        /// The variants it has.
+        expected: String,
+    },
+    /// The parameters do not fit the race.
+    BadParams {
+        /// The race.
+        race: &'static str,
+        /// What was wrong, and what was expected.
+        message: String,
+    },
+}
+
+impl fmt::Display for RaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownVariant {
+                race,
+                variant,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "race `{race}` has no variant `{variant}`; expected one of: {expected}"
+                )
+            }
+            Self::BadParams { race, message } => {
+                write!(f, "parameters of race `{race}`: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RaceError {}
+
+/// Reads a race's parameters into `P`, with defaults for what the table leaves out.
+pub fn params<P: serde::de::DeserializeOwned>(
+    race: &'static str,
+    table: &toml::Table,
+) -> Result<P, RaceError> {
+    P::deserialize(toml::Value::Table(table.clone())).map_err(|e| RaceError::BadParams {
+        race,
+        message: e.message().to_owned(),
+    })
+}

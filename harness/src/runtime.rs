@@ -1,0 +1,137 @@
+//! Which runtime the current execution runs on, and the bookkeeping the harness keeps for it.
+//!
+//! The facade in [`crate::sync`] picks its implementation (shuttle, loom or `std`) when an object
+//! is created, by reading the runtime selected here. shuttle and loom run every task of an
+//! execution on the calling OS thread, so a selection kept in a thread-local would leak into
+//! whatever runs next on that thread: [`enter`] scopes it and restores the previous one on drop.
+//! Real OS threads get the selection, and the execution's bookkeeping, handed to every thread the
+//! facade spawns.
+//!
+//! The bookkeeping ([`Execution`]) counts facade operations (the harness's own step limit), the
+//! "sometimes" conditions a model reports reaching, and, when a trace is wanted, the events of
+//! the execution in the order they happened.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::trace::Event;
+
+/// The runtime an execution runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// Real OS threads and `std::sync`: no control over the schedule.
+    Std,
+    /// shuttle's controlled scheduler (random, PCT, URW, DFS, replay).
+    Shuttle,
+    /// loom's exhaustive explorer.
+    Loom,
+}
+
+/// A panic payload: the execution ran more facade operations than its step limit.
+#[derive(Debug, Clone, Copy)]
+pub struct StepLimitExceeded(pub u64);
+
+/// The state of one execution, shared by every thread of it.
+#[derive(Debug, Default)]
+pub(crate) struct Execution {
+    /// Facade operations so far.
+    steps: AtomicU64,
+    /// The step limit; 0 means none.
+    step_limit: u64,
+    /// Labels of the "sometimes" conditions reached in this execution.
+    pub(crate) reached: Mutex<BTreeSet<&'static str>>,
+    /// The recorded events, when recording (`None` otherwise).
+    pub(crate) events: Mutex<Option<Vec<Event>>>,
+}
+
+impl Execution {
+    pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
+        Arc::new(Self {
+            step_limit,
+            events: Mutex::new(record.then(Vec::new)),
+            ..Self::default()
+        })
+    }
+
+    pub(crate) fn take_events(&self) -> Vec<Event> {
+        lock(&self.events).take().unwrap_or_default()
+    }
+
+    pub(crate) fn reached(&self) -> BTreeSet<&'static str> {
+        lock(&self.reached).clone()
+    }
+}
+
+thread_local! {
+    static RUNTIME: Cell<Runtime> = const { Cell::new(Runtime::Std) };
+    static EXECUTION: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn current() -> Runtime {
+    RUNTIME.with(Cell::get)
+}
+
+/// Restores the previous runtime when dropped.
+#[must_use]
+pub(crate) struct Scope {
+    previous: Runtime,
+}
+
+/// Selects `runtime` for objects created on this OS thread until the returned scope drops.
+pub(crate) fn enter(runtime: Runtime) -> Scope {
+    let previous = RUNTIME.with(|r| r.replace(runtime));
+    Scope { previous }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        RUNTIME.with(|r| r.set(self.previous));
+        EXECUTION.with(|e| e.borrow_mut().take());
+    }
+}
+
+/// Makes `execution` the current one on this OS thread.
+pub(crate) fn begin(execution: Arc<Execution>) {
+    EXECUTION.with(|e| *e.borrow_mut() = Some(execution));
+}
+
+/// The current execution, if one is running on this thread.
+pub(crate) fn execution() -> Option<Arc<Execution>> {
+    EXECUTION.with(|e| e.borrow().clone())
+}
+
+pub(crate) fn with_execution<R>(f: impl FnOnce(&Execution) -> R) -> Option<R> {
+    EXECUTION.with(|e| e.borrow().as_deref().map(f))
+}
+
+/// Counts one facade operation, and stops the execution once it passes its step limit.
+///
+/// A spin loop that never lets the condition it waits for become true is a livelock: it has to
+/// end as a `step-limit` verdict, not as a hung process.
+#[inline]
+pub(crate) fn step() {
+    let over = with_execution(|e| {
+        let n = e.steps.fetch_add(1, Ordering::Relaxed) + 1;
+        (e.step_limit != 0 && n > e.step_limit).then_some(n)
+    });
+    if let Some(Some(n)) = over {
+        std::panic::panic_any(StepLimitExceeded(n));
+    }
+}
+
+/// Hands the calling thread's runtime and execution to a new OS thread (the `std` runtime only).
+pub(crate) fn inherit() -> impl FnOnce() {
+    let runtime = current();
+    let execution = execution();
+    move || {
+        RUNTIME.with(|r| r.set(runtime));
+        EXECUTION.with(|e| *e.borrow_mut() = execution);
+    }
+}
+
+/// Locks a bookkeeping mutex, ignoring poison: a model's panic must not hide its verdict.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the engine, on tiny models that know nothing of trading.
+
+mod models;
+mod verdicts;
