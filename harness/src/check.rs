@@ -48,3 +48,42 @@ macro_rules! ensure {
 pub fn reached(label: &'static str) {
     runtime::with_execution(|e| runtime::lock(&e.reached).insert(label));
 }
+
+/// Observes how many actors are inside a stretch of code at once, and marks the race window
+/// `label` reached when `need` of them are.
+///
+/// It is observation only: it is not a scheduling point and never changes what a model does,
+/// so it adds no executions to a search and hides no dependency from loom. (It counts with a
+/// plain `std` atomic for that reason; model state never belongs there.)
+#[derive(Debug)]
+pub struct Overlap {
+    label: &'static str,
+    need: usize,
+    inside: std::sync::atomic::AtomicUsize,
+}
+
+/// Leaves the stretch of code an [`Overlap`] observes when dropped.
+#[derive(Debug)]
+pub struct Inside<'a>(&'a Overlap);
+
+impl Overlap {
+    /// Observes the window `label`, reached when `need` actors are inside at once.
+    pub fn new(label: &'static str, need: usize) -> Self {
+        Self { label, need, inside: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// The calling actor enters; it leaves when the returned guard drops.
+    pub fn enter(&self) -> Inside<'_> {
+        let now = self.inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if now >= self.need {
+            reached(self.label);
+        }
+        Inside(self)
+    }
+}
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.inside.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -20,11 +20,12 @@ pub mod isolate;
 pub mod race;
 pub(crate) mod runtime;
 pub mod schedule;
+pub mod selftest;
 pub mod sync;
 pub mod trace;
 pub mod verdict;
 
-pub use check::{reached, violated, Violation};
+pub use check::{reached, violated, Inside, Overlap, Violation};
 pub use explore::{explore, replay_traced, Coverage, Exploration, Model, Outcome, Strategy};
 pub use handle::{Handle, Replay};
 pub use race::{Race, RaceError};

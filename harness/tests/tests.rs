@@ -1,4 +1,3 @@
 //! Integration tests of the engine, on tiny models that know nothing of trading.
 
-mod models;
 mod verdicts;

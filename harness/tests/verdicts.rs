@@ -2,7 +2,7 @@
 
 use harness::{explore, Coverage, Exploration, Strategy, Verdict};
 
-use crate::models;
+use harness::selftest as models;
 
 fn shuttle_strategies() -> Vec<Strategy> {
     vec![
@@ -20,7 +20,7 @@ fn lost_update_is_violated_under_every_scheduler() {
         preemption_bound: Some(2),
     });
     for s in strategies {
-        let o = explore(&models::lost_update(), &Exploration::new(s.clone(), 1000));
+        let o = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 1000));
         assert_eq!(o.verdict.name(), "violated", "{s}: {o:?}");
         let Verdict::Violated(v) = &o.verdict else {
             unreachable!()
@@ -45,7 +45,7 @@ fn locked_update_holds_and_dfs_and_loom_complete() {
         Strategy::Pct { seed: 3, depth: 2 },
     ] {
         let o = explore(
-            &models::locked_update(),
+            &models::locked_update("selftest/locked_update"),
             &Exploration::new(s.clone(), 10_000),
         );
         assert_eq!(o.verdict, Verdict::Holds, "{s}");
@@ -62,7 +62,7 @@ fn locked_update_holds_and_dfs_and_loom_complete() {
 #[test]
 fn an_exhaustive_search_stopped_by_its_budget_says_it_is_incomplete() {
     let o = explore(
-        &models::locked_update(),
+        &models::locked_update("selftest/locked_update"),
         &Exploration::new(Strategy::Dfs, 2),
     );
     assert_eq!(
@@ -70,7 +70,7 @@ fn an_exhaustive_search_stopped_by_its_budget_says_it_is_incomplete() {
         (Verdict::Holds, 2, Coverage::Incomplete)
     );
     let o = explore(
-        &models::locked_update(),
+        &models::locked_update("selftest/locked_update"),
         &Exploration::new(
             Strategy::Loom {
                 preemption_bound: None,
@@ -88,7 +88,7 @@ fn an_exhaustive_search_stopped_by_its_budget_says_it_is_incomplete() {
 fn deadlock_is_its_own_verdict_under_shuttle() {
     for s in shuttle_strategies() {
         let o = explore(
-            &models::lock_order_inversion(),
+            &models::lock_order_inversion("selftest/lock_order_inversion"),
             &Exploration::new(s.clone(), 1000),
         );
         assert_eq!(o.verdict.name(), "deadlock", "{s}: {o:?}");
@@ -102,7 +102,7 @@ fn a_spin_that_never_ends_is_a_step_limit() {
         preemption_bound: Some(2),
     });
     for s in strategies {
-        let o = explore(&models::spin_forever(), &Exploration::new(s.clone(), 10));
+        let o = explore(&models::spin_forever("selftest/spin_forever"), &Exploration::new(s.clone(), 10));
         assert_eq!(o.verdict.name(), "step-limit", "{s}: {o:?}");
     }
 }
@@ -110,7 +110,7 @@ fn a_spin_that_never_ends_is_a_step_limit() {
 #[test]
 fn a_bug_in_the_model_is_a_model_panic() {
     for s in shuttle_strategies() {
-        let o = explore(&models::broken_model(), &Exploration::new(s.clone(), 10));
+        let o = explore(&models::broken_model("selftest/broken_model"), &Exploration::new(s.clone(), 10));
         let Verdict::ModelPanic { message } = &o.verdict else {
             panic!("{s}: {o:?}")
         };
@@ -120,7 +120,7 @@ fn a_bug_in_the_model_is_a_model_panic() {
 
 #[test]
 fn a_replay_reproduces_the_same_trace() {
-    let model = models::lost_update();
+    let model = models::lost_update("selftest/lost_update");
     let o = explore(
         &model,
         &Exploration::new(Strategy::Pct { seed: 7, depth: 2 }, 100),
@@ -142,8 +142,8 @@ fn the_same_exploration_twice_gives_the_same_outcome() {
             preemption_bound: Some(1),
         },
     ] {
-        let a = explore(&models::lost_update(), &Exploration::new(s.clone(), 500));
-        let b = explore(&models::lost_update(), &Exploration::new(s.clone(), 500));
+        let a = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
+        let b = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
         assert_eq!(a, b, "{s}");
     }
 }

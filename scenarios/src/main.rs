@@ -1,1 +1,254 @@
-fn main() {}
+//! `racecheck`: run the race scenarios, replay a finding, list the races.
+//!
+//! Exit codes: 0 every expectation met, 1 an expectation failed, 2 bad input.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use harness::isolate::{self, Job};
+use harness::{Exploration, Handle, Strategy};
+use scenarios::run::{self, Plan, Runner};
+use scenarios::{report, scenario};
+
+#[derive(Parser)]
+#[command(name = "racecheck", version, about = "Deterministic race-condition checks for trading systems")]
+struct Cli {
+    /// The folder of scenario files.
+    #[arg(long, global = true, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the races and their variants.
+    List,
+    /// Run scenarios (all of them by default) and check every variant's expected verdict.
+    Run {
+        /// Scenario ids (file stems under the scenario folder); all when none is given.
+        scenario: Vec<String>,
+        /// Only these variants.
+        #[arg(long = "variant", value_name = "VARIANT")]
+        variants: Vec<String>,
+        /// Only these schedulers: random, pct, urw, dfs, loom, threads (the real-threads baseline).
+        #[arg(long = "scheduler", value_name = "SCHEDULER")]
+        schedulers: Vec<String>,
+        /// Executions per exploration, instead of the scenario's budgets.
+        #[arg(long)]
+        budget: Option<u64>,
+        /// Seed of random, pct and urw, instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Explorations at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Reproduce one execution from its replay handle, and print its trace.
+    Replay {
+        /// The handle, as a report prints it: `<scenario>/<variant>/shuttle:…` or `…/loom:…`.
+        handle: String,
+    },
+    #[command(name = "__child", hide = true)]
+    Child { path: PathBuf, variant: String, job: String },
+}
+
+/// A bad input: exit code 2.
+#[derive(Debug)]
+struct BadInput(String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn bad(message: impl Into<String>) -> anyhow::Error {
+    BadInput(message.into()).into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) if e.is::<BadInput>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let dir = cli.scenarios.unwrap_or_else(scenarios::default_dir);
+    match cli.command {
+        Command::List => {
+            list();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { scenario, variants, schedulers, budget, seed, jobs } => {
+            run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs)
+        }
+        Command::Replay { handle } => replay(&dir, &handle),
+        Command::Child { path, variant, job } => {
+            let scenario = scenario::load(&path, scenarios::find_race).map_err(|e| bad(e.to_string()))?;
+            let job = Job::from_arg(&job).map_err(bad)?;
+            let target = format!("{}/{variant}", scenario.id);
+            let model = scenario.race.model(&target, &variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
+            isolate::serve(&model, &job);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn list() {
+    for race in scenarios::races() {
+        println!("{:<24} {}", race.id(), race.title());
+        println!("{:<24} source: {}", "", race.source());
+        println!("{:<24} variants: {}", "", race.variants().join(", "));
+    }
+}
+
+fn load_all(dir: &std::path::Path, ids: &[String]) -> Result<Vec<scenario::Scenario>> {
+    let files = scenario::files(dir).map_err(|e| bad(e.to_string()))?;
+    let known: Vec<String> = files.iter().filter_map(|f| f.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect();
+    for id in ids {
+        if !known.contains(id) {
+            return Err(bad(format!("unknown scenario `{id}`; expected one of: {}", known.join(", "))));
+        }
+    }
+    files
+        .iter()
+        .filter(|f| ids.is_empty() || f.file_stem().is_some_and(|s| ids.iter().any(|i| s == i.as_str())))
+        .map(|f| scenario::load(f, scenarios::find_race).map_err(|e| bad(e.to_string())))
+        .collect()
+}
+
+fn default_strategy(name: &str, seed: Option<u64>) -> Result<Strategy> {
+    let seed = seed.unwrap_or(1);
+    Ok(match name {
+        "random" => Strategy::Random { seed },
+        "pct" => Strategy::Pct { seed, depth: 3 },
+        "urw" => Strategy::Urw { seed },
+        "dfs" => Strategy::Dfs,
+        "loom" => Strategy::Loom { preemption_bound: Some(3) },
+        "threads" => Strategy::Threads,
+        other => bail!(bad(format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom, threads"))),
+    })
+}
+
+/// The scenario's portfolio, narrowed and overridden by the command line.
+fn portfolio(s: &scenario::Scenario, schedulers: &[String], budget: Option<u64>, seed: Option<u64>) -> Result<Vec<Exploration>> {
+    let mut chosen: Vec<Exploration> = Vec::new();
+    if schedulers.is_empty() {
+        chosen.extend(s.explorations.iter().cloned());
+    }
+    for name in schedulers {
+        let strategy = default_strategy(name, seed)?;
+        let from_file: Vec<Exploration> = s.explorations.iter().filter(|e| e.strategy.name() == name).cloned().collect();
+        if from_file.is_empty() {
+            chosen.push(Exploration::new(strategy, budget.unwrap_or(1000)));
+        } else {
+            chosen.extend(from_file);
+        }
+    }
+    for e in &mut chosen {
+        if let Some(b) = budget {
+            e.budget = b;
+        }
+        if let Some(new) = seed {
+            match &mut e.strategy {
+                Strategy::Random { seed } | Strategy::Urw { seed } | Strategy::Pct { seed, .. } => *seed = new,
+                _ => {}
+            }
+        }
+    }
+    if budget == Some(0) {
+        return Err(bad("--budget must be at least 1"));
+    }
+    Ok(chosen)
+}
+
+fn run(
+    dir: &std::path::Path,
+    ids: &[String],
+    variants: &[String],
+    schedulers: &[String],
+    budget: Option<u64>,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+) -> Result<ExitCode> {
+    let all = load_all(dir, ids)?;
+    let mut plans = Vec::new();
+    for s in &all {
+        for v in variants {
+            if !all.iter().any(|s| s.race.variants().contains(&v.as_str())) {
+                let known: std::collections::BTreeSet<&str> = all.iter().flat_map(|s| s.race.variants().iter().copied()).collect();
+                return Err(bad(format!("unknown variant `{v}`; expected one of: {}", known.into_iter().collect::<Vec<_>>().join(", "))));
+            }
+        }
+        let chosen: Vec<&'static str> =
+            s.race.variants().iter().copied().filter(|v| variants.is_empty() || variants.iter().any(|w| w == v)).collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        plans.push(Plan { scenario: s, variants: chosen, explorations: portfolio(s, schedulers, budget, seed)? });
+    }
+    let program = std::env::current_exe().context("cannot find the racecheck executable")?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let runner = Runner { program, jobs };
+    let tty = std::io::stderr().is_terminal();
+    let runs = run::run(&runner, &plans, |done, total| {
+        if tty {
+            eprint!("\r[{done}/{total}] explorations");
+            if done == total {
+                eprint!("\r{:40}\r", "");
+            }
+        }
+    });
+    let mut failed = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        if i > 0 {
+            println!("\n{}", "=".repeat(78));
+        }
+        print!("{}", report::render(r));
+        if !r.ok() {
+            failed.push(r.scenario.id.clone());
+        }
+    }
+    println!();
+    if failed.is_empty() {
+        println!("racecheck: {} scenario(s), every expectation met", runs.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("racecheck: expectations failed in: {}", failed.join(", "));
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn replay(dir: &std::path::Path, text: &str) -> Result<ExitCode> {
+    let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
+    let (id, variant) = handle.target.split_once('/').ok_or_else(|| anyhow!("the handle has no variant"))?;
+    let all = load_all(dir, &[id.to_owned()])?;
+    let s = &all[0];
+    s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
+    let step_limit = s.explorations.first().map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
+    let job = Job::Replay { handle: handle.clone(), step_limit };
+    let program = std::env::current_exe().context("cannot find the racecheck executable")?;
+    let outcome = isolate::run_in_child(&program, &run::child_args(s, variant), &job);
+    println!("replay of {handle}");
+    println!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
+    println!("verdict: {}", outcome.verdict);
+    if let Some(trace) = &outcome.trace {
+        println!("trace:\n{}", trace.render());
+    }
+    Ok(if outcome.verdict.is_failure() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -24,7 +24,7 @@ use crate::verdict::Verdict;
 struct BudgetSpent;
 
 /// The most threads loom allows, the main thread included.
-pub const MAX_THREADS: usize = 5;
+pub(crate) const MAX_THREADS: usize = 5;
 
 thread_local! {
     /// The search under way on this thread, for [`crate::isolate`]'s deadlock report: loom

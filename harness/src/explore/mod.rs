@@ -277,3 +277,6 @@ pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdic
 pub(crate) fn loom_progress() -> Option<(Option<usize>, u64)> {
     loom::progress()
 }
+
+/// The most threads a loom execution may have, its main thread included.
+pub const LOOM_MAX_THREADS: usize = loom::MAX_THREADS;

@@ -1,12 +1,17 @@
-//! Tiny models, one per verdict kind.
+//! Tiny models, one per verdict kind: the harness's own race, `selftest`.
+//!
+//! They know nothing of trading. The tests use them to show that every verdict is reachable and
+//! distinct under every scheduler, and the command line runs them (`racecheck run selftest`)
+//! to show the same through child processes, loom's deadlock abort included.
 
-use harness::sync::atomic::{AtomicUsize, Ordering};
-use harness::sync::{thread, Arc, Mutex};
-use harness::Model;
+use crate::race::{Race, RaceError};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{thread, Arc, Mutex};
+use crate::{ensure, reached, Model};
 
 /// Two threads increment a counter with a read and a separate write: an update can be lost.
-pub fn lost_update() -> Model {
-    Model::new("lost-update/before", || {
+pub fn lost_update(target: &str) -> Model {
+    Model::new(target, || {
         let counter = Arc::new(AtomicUsize::new(0));
         let handles: Vec<_> = ["a", "b"]
             .into_iter()
@@ -15,7 +20,7 @@ pub fn lost_update() -> Model {
                 thread::spawn(name, move || {
                     let seen = counter.load(Ordering::SeqCst);
                     tracing::info!("reads counter = {seen}");
-                    harness::reached("between read and write");
+                    reached("between read and write");
                     counter.store(seen + 1, Ordering::SeqCst);
                     tracing::info!("writes counter = {}", seen + 1);
                 })
@@ -23,7 +28,7 @@ pub fn lost_update() -> Model {
             .collect();
         handles.into_iter().for_each(thread::JoinHandle::join);
         let total = counter.load(Ordering::SeqCst);
-        harness::ensure!(
+        ensure!(
             total == 2,
             "no update is lost",
             "counter is {total} after 2 increments"
@@ -33,8 +38,8 @@ pub fn lost_update() -> Model {
 }
 
 /// The same, with the increment under a lock: it holds.
-pub fn locked_update() -> Model {
-    Model::new("lost-update/locked", || {
+pub fn locked_update(target: &str) -> Model {
+    Model::new(target, || {
         let counter = Arc::new(Mutex::new(0));
         let handles: Vec<_> = ["a", "b"]
             .into_iter()
@@ -42,14 +47,14 @@ pub fn locked_update() -> Model {
                 let counter = Arc::clone(&counter);
                 thread::spawn(name, move || {
                     let mut c = counter.lock();
-                    harness::reached("between read and write");
+                    reached("between read and write");
                     *c += 1;
                 })
             })
             .collect();
         handles.into_iter().for_each(thread::JoinHandle::join);
         let total = *counter.lock();
-        harness::ensure!(
+        ensure!(
             total == 2,
             "no update is lost",
             "counter is {total} after 2 increments"
@@ -59,17 +64,19 @@ pub fn locked_update() -> Model {
 }
 
 /// Two threads take two locks in opposite orders.
-pub fn lock_order_inversion() -> Model {
-    Model::new("deadlock/before", || {
+pub fn lock_order_inversion(target: &str) -> Model {
+    Model::new(target, || {
         let a = Arc::new(Mutex::new(()));
         let b = Arc::new(Mutex::new(()));
         let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
         let t = thread::spawn("left", move || {
             let _a = a2.lock();
+            tracing::info!("holds a, takes b");
             let _b = b2.lock();
         });
         {
             let _b = b.lock();
+            tracing::info!("holds b, takes a");
             let _a = a.lock();
         }
         t.join();
@@ -77,11 +84,12 @@ pub fn lock_order_inversion() -> Model {
 }
 
 /// A thread waits, spinning, for a flag that nobody ever sets.
-pub fn spin_forever() -> Model {
-    Model::new("spin/before", || {
+pub fn spin_forever(target: &str) -> Model {
+    Model::new(target, || {
         let flag = Arc::new(AtomicUsize::new(0));
         let f = Arc::clone(&flag);
         let t = thread::spawn("spinner", move || {
+            tracing::info!("waits for the flag");
             while f.load(Ordering::SeqCst) == 0 {
                 thread::yield_now();
             }
@@ -91,14 +99,55 @@ pub fn spin_forever() -> Model {
 }
 
 /// The model itself is broken: it indexes past the end of a list.
-pub fn broken_model() -> Model {
-    Model::new("broken/before", || {
+pub fn broken_model(target: &str) -> Model {
+    Model::new(target, || {
         let list = Arc::new(Mutex::new(vec![1, 2]));
         let l = Arc::clone(&list);
         let t = thread::spawn("reader", move || {
             let index = l.lock().len();
+            tracing::info!("reads element {index}");
             let _ = l.lock()[index];
         });
         t.join();
     })
+}
+
+/// The `selftest` race: one variant per verdict kind.
+#[derive(Debug)]
+pub struct SelfTest;
+
+impl Race for SelfTest {
+    fn id(&self) -> &'static str {
+        "selftest"
+    }
+
+    fn title(&self) -> &'static str {
+        "the harness's own models, one per verdict kind"
+    }
+
+    fn source(&self) -> &'static str {
+        "harness/src/selftest.rs"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["lost-update", "locked-update", "deadlock", "spin", "model-panic"]
+    }
+
+    fn threads(&self) -> usize {
+        2
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        if let Some(key) = params.keys().next() {
+            return Err(RaceError::BadParams { race: "selftest", message: format!("unknown parameter `{key}`: it takes none") });
+        }
+        Ok(match variant {
+            "lost-update" => lost_update(target),
+            "locked-update" => locked_update(target),
+            "deadlock" => lock_order_inversion(target),
+            "spin" => spin_forever(target),
+            _ => broken_model(target),
+        })
+    }
 }

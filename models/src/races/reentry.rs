@@ -1,0 +1,320 @@
+//! # Re-entry: two threads both place the entry order (seed 001, RACE #4, #7 and #9)
+//!
+//! The 80/20 strategy bot keeps one `SymbolState` per symbol and runs two threads over it: the
+//! WebSocket thread (`process_tick`) and the 5-second polling thread
+//! (`poll_orders_and_positions`). When an entry was triggered but there is no position and no
+//! entry order — the previous attempt was rejected or cancelled, so a retry is pending — *both*
+//! threads want to place the buy-stop again: the tick thread through its re-entry logic
+//! (RACE #4), the polling thread through its retry check (RACE #9), both ending in
+//! `place_buy_stop` (RACE #7). The write-up: "SARDAEN entered 3 times at same price".
+//!
+//! ## Variants
+//! - `before`: every check reads the shared fields with no lock. Python reads one attribute
+//!   atomically (the GIL), so each read here takes the state lock for that one field: a thread
+//!   switch can fall between any two reads, as it could between bytecodes.
+//! - `documented-fix`: the write-up's code as shown. The re-entry and retry conditions are read
+//!   under `_state_lock`; `place_buy_stop` checks `in_position` and `entry_order_id` under the
+//!   lock, and — as its comment says, "until we set entry_order_id after placing order" — places
+//!   the order after the `with` block, then records the id. The write-up does not show where the
+//!   id is written; we take the charitable reading, under the lock. The lock is released between
+//!   the check and the placement, so two threads can both pass the check.
+//! - `correct-fix`: the check *reserves* the entry under the lock (`entry_order_id` becomes
+//!   "placing"), the broker call happens outside the lock as the write-up wants, and the id (or,
+//!   on a rejection, the released reservation) is written under the lock afterwards.
+//!
+//! ## Invariants
+//! - At most one live entry order or open position for the symbol.
+//! - Every live entry order at the broker is the one the bot tracks (no untracked live order).
+//!
+//! Race window: both threads inside an entry attempt (from their first check to the end of
+//! their placement or their decision not to place) at the same time.
+
+use harness::sync::{thread, Arc, Mutex};
+use harness::{Model, Overlap, Race, RaceError};
+use serde::Deserialize;
+
+use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+
+const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
+const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
+const WINDOW: &str = "both threads inside an entry attempt";
+
+/// The re-entry race.
+#[derive(Debug)]
+pub struct Reentry;
+
+/// The variants, as scenario files name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Before,
+    DocumentedFix,
+    CorrectFix,
+}
+
+/// A scenario's parameters.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Params {
+    symbol: String,
+    /// The entry (buy-stop) price.
+    entry_price: Price,
+    /// The last traded price in each tick the WebSocket thread processes.
+    ticks: Vec<Price>,
+    /// How many rounds the polling thread makes.
+    polls: u32,
+    /// Entries already attempted today, and the most allowed.
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            symbol: "ABC".into(),
+            entry_price: Price(10_000),
+            ticks: vec![Price(9_950)],
+            polls: 1,
+            entries_today: 1,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    None,
+    Placing,
+    Order(OrderId),
+}
+
+/// The fields of `SymbolState` this race touches.
+#[derive(Debug)]
+struct SymbolState {
+    triggered: bool,
+    in_position: bool,
+    entry_order_id: Entry,
+    pending_retry: bool,
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+/// One symbol's bot: its state behind `_state_lock`, and the broker.
+struct Bot {
+    variant: Variant,
+    params: Params,
+    state: Mutex<SymbolState>,
+    broker: SimBroker,
+    attempts: Overlap,
+}
+
+impl Bot {
+    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
+        let value = f(&self.state.lock());
+        tracing::info!("reads {field} = {value:?}");
+        value
+    }
+
+    /// The WebSocket thread's re-entry check (RACE #4).
+    fn process_tick(&self, ltp: Price) {
+        let _attempt = self.attempts.enter();
+        let below = ltp <= self.params.entry_price;
+        let should_attempt_reentry = match self.variant {
+            Variant::Before => {
+                self.read("triggered", |s| s.triggered)
+                    && !self.read("in_position", |s| s.in_position)
+                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
+                    && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
+                    && below
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let mut s = self.state.lock();
+                let should = s.triggered
+                    && !s.in_position
+                    && s.entry_order_id == Entry::None
+                    && s.entries_today < s.max_attempts
+                    && below;
+                if should {
+                    s.pending_retry = false;
+                }
+                tracing::info!("under lock: should_attempt_reentry = {should} (ltp {ltp})");
+                should
+            }
+        };
+        if should_attempt_reentry {
+            self.place_buy_stop();
+        }
+    }
+
+    /// The polling thread's retry check (RACE #9).
+    fn poll(&self) {
+        let _attempt = self.attempts.enter();
+        let should_retry = match self.variant {
+            Variant::Before => {
+                self.read("pending_retry", |s| s.pending_retry)
+                    && !self.read("in_position", |s| s.in_position)
+                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let s = self.state.lock();
+                let should = s.pending_retry
+                    && !s.in_position
+                    && s.entry_order_id == Entry::None
+                    && s.entries_today < s.max_attempts;
+                tracing::info!("under lock: should_retry = {should}");
+                should
+            }
+        };
+        if should_retry {
+            self.place_buy_stop();
+        }
+    }
+
+    /// `place_buy_stop` (RACE #7): check, place the order, record it.
+    fn place_buy_stop(&self) {
+        match self.variant {
+            Variant::Before => {
+                if self.read("in_position", |s| s.in_position) {
+                    return;
+                }
+                if self.read("entry_order_id", |s| s.entry_order_id) != Entry::None {
+                    return;
+                }
+            }
+            Variant::DocumentedFix => {
+                let s = self.state.lock();
+                if s.in_position || s.entry_order_id != Entry::None {
+                    tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
+                    return;
+                }
+                tracing::info!("place_buy_stop: under lock, checks passed; lock released");
+                // "All checks passed - no other thread can change state until we set
+                // entry_order_id after placing order" — but the lock is released here.
+            }
+            Variant::CorrectFix => {
+                let mut s = self.state.lock();
+                if s.in_position || s.entry_order_id != Entry::None {
+                    tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
+                    return;
+                }
+                s.entry_order_id = Entry::Placing;
+                tracing::info!("place_buy_stop: under lock, reserves the entry; lock released");
+            }
+        }
+        let p = &self.params;
+        let placed = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price));
+        let mut s = self.state.lock();
+        match placed {
+            Ok(id) => {
+                s.entry_order_id = Entry::Order(id);
+                s.entries_today += 1;
+                tracing::info!("records entry_order_id = {id}");
+            }
+            Err(_) => {
+                s.entry_order_id = Entry::None;
+                s.pending_retry = true;
+                tracing::info!("order rejected: clears entry_order_id, retry pending");
+            }
+        }
+    }
+
+    /// Checks both invariants against the broker's ledger.
+    fn check(&self) {
+        let symbol = &self.params.symbol;
+        let live: Vec<OrderId> = self
+            .broker
+            .orders()
+            .into_iter()
+            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
+            .map(|o| o.id)
+            .collect();
+        let position = self.broker.position(symbol);
+        let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
+        harness::ensure!(
+            live.len() + usize::from(position != 0) <= 1,
+            INVARIANT_ONE,
+            "{} live entry orders for {symbol} ({}) and position {position}",
+            live.len(),
+            ids.join(", ")
+        );
+        let tracked = self.state.lock().entry_order_id;
+        for id in live {
+            harness::ensure!(
+                tracked == Entry::Order(id),
+                INVARIANT_TRACKED,
+                "live entry order {id} for {symbol} is untracked (entry_order_id = {tracked:?})"
+            );
+        }
+    }
+}
+
+/// One execution: the bot after a rejected attempt, a tick thread and a polling thread.
+fn execution(variant: Variant, params: &Params) {
+    let bot = Arc::new(Bot {
+        variant,
+        params: params.clone(),
+        state: Mutex::new(SymbolState {
+            triggered: true,
+            in_position: false,
+            entry_order_id: Entry::None,
+            pending_retry: true,
+            entries_today: params.entries_today,
+            max_attempts: params.max_attempts,
+        }),
+        broker: SimBroker::new(Behaviour::default()),
+        attempts: Overlap::new(WINDOW, 2),
+    });
+    let tick = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("tick", move || {
+            for &ltp in &bot.params.ticks {
+                bot.process_tick(ltp);
+            }
+        })
+    };
+    let poll = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("poll", move || {
+            for _ in 0..bot.params.polls {
+                bot.poll();
+            }
+        })
+    };
+    tick.join();
+    poll.join();
+    bot.check();
+}
+
+impl Race for Reentry {
+    fn id(&self) -> &'static str {
+        "reentry"
+    }
+
+    fn title(&self) -> &'static str {
+        "tick re-entry and polling retry both place the entry order"
+    }
+
+    fn source(&self) -> &'static str {
+        "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["before", "documented-fix", "correct-fix"]
+    }
+
+    fn threads(&self) -> usize {
+        2
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        let variant = match variant {
+            "before" => Variant::Before,
+            "documented-fix" => Variant::DocumentedFix,
+            _ => Variant::CorrectFix,
+        };
+        let params: Params = harness::race::params(self.id(), params)?;
+        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}

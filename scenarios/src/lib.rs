@@ -1,0 +1,37 @@
+//! The scenario files, and the `racecheck` command line's machinery.
+//!
+//! A scenario (`scenarios/<id>.toml`, see [`scenario`]) names a race, its parameters, a
+//! portfolio of schedulers and the expected verdict of every variant. [`run`] explores each
+//! variant under each scheduler, one child process an exploration; [`report`] renders the
+//! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
+
+pub mod report;
+pub mod run;
+pub mod scenario;
+
+use std::path::PathBuf;
+
+use harness::Race;
+
+/// Every race the command line knows: the models' races, and the harness's own `selftest`.
+pub fn races() -> Vec<&'static dyn Race> {
+    let mut races = models::races::all();
+    races.push(&harness::selftest::SelfTest);
+    races
+}
+
+/// The race called `id`.
+pub fn find_race(id: &str) -> Option<&'static dyn Race> {
+    races().into_iter().find(|r| r.id() == id)
+}
+
+/// The folder of scenario files: `scenarios/` under the working directory if there is one,
+/// else the one this crate was built from.
+pub fn default_dir() -> PathBuf {
+    let here = PathBuf::from("scenarios");
+    if here.join("Cargo.toml").is_file() {
+        here
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+}

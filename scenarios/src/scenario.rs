@@ -1,0 +1,214 @@
+//! Scenario files: `scenarios/<id>.toml`, read and checked with errors that name file and line.
+//!
+//! ```toml
+//! race = "reentry"                   # the race the scenario runs (see `racecheck list`)
+//! step_limit = 20000                 # optional: facade operations per execution
+//!
+//! [params]                           # the race's own parameters (its module documents them)
+//! ticks = ["99.50"]
+//!
+//! [[schedulers]]                     # the portfolio, run for every variant, in this order
+//! scheduler = "pct"                  # random | pct | urw | dfs | loom
+//! depth = 3                          # pct only
+//! seed = 1                           # random, pct, urw
+//! budget = 2000                      # at most this many executions
+//!
+//! [expect]                           # the expected verdict of every variant: the gate
+//! before = "violated"
+//! ```
+//!
+//! Unknown keys, unknown races, variants, schedulers or verdicts are errors, each with the
+//! file, the line and what was expected.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use harness::{Exploration, Race, Strategy};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The verdicts a scenario may expect.
+pub const VERDICTS: &[&str] = &["holds", "vacuous", "violated", "deadlock", "step-limit", "model-panic"];
+
+/// A checked scenario.
+pub struct Scenario {
+    /// The file stem: `reentry` for `scenarios/reentry.toml`.
+    pub id: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The race it runs.
+    pub race: &'static dyn Race,
+    /// The race's parameters.
+    pub params: toml::Table,
+    /// The portfolio of schedulers, in order.
+    pub explorations: Vec<Exploration>,
+    /// The expected verdict of each variant, in the race's variant order.
+    pub expect: Vec<(&'static str, String)>,
+}
+
+impl fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scenario").field("id", &self.id).field("race", &self.race.id()).finish_non_exhaustive()
+    }
+}
+
+/// A scenario file that cannot be used: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file.
+    pub path: PathBuf,
+    /// The line (from 1), when the error has one.
+    pub line: Option<usize>,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    race: Spanned<String>,
+    #[serde(default)]
+    step_limit: Option<u64>,
+    #[serde(default)]
+    params: Option<Spanned<toml::Table>>,
+    schedulers: Vec<Spanned<RawScheduler>>,
+    expect: Spanned<BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScheduler {
+    scheduler: String,
+    budget: u64,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    depth: Option<usize>,
+    #[serde(default)]
+    preemption_bound: Option<usize>,
+}
+
+/// Reads and checks the scenario at `path`, resolving its race with `find`.
+pub fn load(path: &Path, find: impl Fn(&str) -> Option<&'static dyn Race>) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        path: path.to_owned(),
+        line: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(path, &text, find)
+}
+
+/// Checks the scenario text `text` read from `path`.
+pub fn parse(path: &Path, text: &str, find: impl Fn(&str) -> Option<&'static dyn Race>) -> Result<Scenario, ScenarioError> {
+    let at = |offset: usize, message: String| ScenarioError {
+        path: path.to_owned(),
+        line: Some(text[..offset.min(text.len())].matches('\n').count() + 1),
+        message,
+    };
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let message = e.message().to_owned();
+        match e.span() {
+            Some(span) => at(span.start, message),
+            None => ScenarioError { path: path.to_owned(), line: None, message },
+        }
+    })?;
+    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let race = find(raw.race.get_ref()).ok_or_else(|| {
+        at(raw.race.span().start, format!("unknown race `{}`; `racecheck list` shows the races", raw.race.get_ref()))
+    })?;
+    let step_limit = raw.step_limit.unwrap_or(harness::explore::DEFAULT_STEP_LIMIT);
+    let mut explorations = Vec::new();
+    for s in &raw.schedulers {
+        let mut e = exploration(s.get_ref()).map_err(|m| at(s.span().start, m))?;
+        e.step_limit = step_limit;
+        if matches!(e.strategy, Strategy::Loom { .. }) && race.threads() + 1 > harness::explore::LOOM_MAX_THREADS {
+            return Err(at(s.span().start, format!("loom allows at most {} threads; race `{}` needs {}", harness::explore::LOOM_MAX_THREADS, race.id(), race.threads() + 1)));
+        }
+        explorations.push(e);
+    }
+    if explorations.is_empty() {
+        return Err(at(0, "no [[schedulers]]: a scenario needs at least one".into()));
+    }
+    let mut expect = Vec::new();
+    for (variant, verdict) in raw.expect.get_ref() {
+        let known = race.variants().iter().find(|v| **v == variant.as_str());
+        let Some(known) = known else {
+            return Err(at(verdict.span().start, format!("race `{}` has no variant `{variant}`; expected one of: {}", race.id(), race.variants().join(", "))));
+        };
+        if !VERDICTS.contains(&verdict.get_ref().as_str()) {
+            return Err(at(verdict.span().start, format!("unknown verdict `{}`; expected one of: {}", verdict.get_ref(), VERDICTS.join(", "))));
+        }
+        expect.push((*known, verdict.get_ref().clone()));
+    }
+    if let Some(missing) = race.variants().iter().find(|v| !raw.expect.get_ref().contains_key(**v)) {
+        return Err(at(raw.expect.span().start, format!("[expect] has no verdict for variant `{missing}`")));
+    }
+    expect.sort_by_key(|(v, _)| race.variants().iter().position(|k| k == v));
+    let (params, params_at) = match raw.params {
+        Some(p) => (p.get_ref().clone(), p.span().start),
+        None => (toml::Table::new(), 0),
+    };
+    // Build one model now, so that bad parameters are reported here, with the file and line.
+    race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
+        .map_err(|e| at(params_at, format!("[params]: {e}")))?;
+    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect })
+}
+
+fn exploration(s: &RawScheduler) -> Result<Exploration, String> {
+    let allowed: &[&str] = match s.scheduler.as_str() {
+        "random" | "urw" => &["seed"],
+        "pct" => &["seed", "depth"],
+        "dfs" => &[],
+        "loom" => &["preemption_bound"],
+        "threads" => return Err("`threads` is a baseline, never part of a scenario: ask for it with `--scheduler threads`".into()),
+        other => return Err(format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom")),
+    };
+    for (key, given) in [("seed", s.seed.is_some()), ("depth", s.depth.is_some()), ("preemption_bound", s.preemption_bound.is_some())] {
+        if given && !allowed.contains(&key) {
+            return Err(format!("scheduler `{}` takes no `{key}`; it takes: budget{}", s.scheduler, allowed.iter().map(|a| format!(", {a}")).collect::<String>()));
+        }
+    }
+    let need = |v: Option<u64>, key: &str| v.ok_or_else(|| format!("scheduler `{}` needs `{key}`", s.scheduler));
+    let strategy = match s.scheduler.as_str() {
+        "random" => Strategy::Random { seed: need(s.seed, "seed")? },
+        "urw" => Strategy::Urw { seed: need(s.seed, "seed")? },
+        "pct" => Strategy::Pct {
+            seed: need(s.seed, "seed")?,
+            depth: s.depth.filter(|d| *d >= 1).ok_or("scheduler `pct` needs `depth` of 1 or more")?,
+        },
+        "dfs" => Strategy::Dfs,
+        _ => Strategy::Loom { preemption_bound: s.preemption_bound },
+    };
+    if s.budget == 0 {
+        return Err("`budget` must be at least 1".into());
+    }
+    Ok(Exploration::new(strategy, s.budget))
+}
+
+/// Every scenario file in `dir` (`*.toml` but `Cargo.toml`), sorted by name.
+pub fn files(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ScenarioError {
+        path: dir.to_owned(),
+        line: None,
+        message: format!("cannot read the scenario folder: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name().is_some_and(|n| n != "Cargo.toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
