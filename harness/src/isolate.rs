@@ -126,7 +126,7 @@ pub fn serve(model: &Model, job: &Job) {
             verdict::is_deadlock_message(&message),
             explore::loom_progress(),
         ) {
-            let trace = crate::runtime::with_execution(|e| e.take_events()).unwrap_or_default();
+            let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
             print_outcome(&Outcome {
                 verdict: Verdict::Deadlock { details: message },
                 executions: execution,

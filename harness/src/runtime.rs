@@ -59,6 +59,11 @@ impl Execution {
         lock(&self.events).take().unwrap_or_default()
     }
 
+    /// A copy of the events recorded so far.
+    pub(crate) fn events(&self) -> Vec<Event> {
+        lock(&self.events).clone().unwrap_or_default()
+    }
+
     pub(crate) fn reached(&self) -> BTreeSet<&'static str> {
         lock(&self.reached).clone()
     }
