@@ -26,10 +26,7 @@ pub fn violated(invariant: &str, details: impl Into<String>) -> ! {
         invariant: invariant.to_owned(),
         details: details.into(),
     };
-    trace::push(format!(
-        "VIOLATION: {} ({})",
-        violation.details, violation.invariant
-    ));
+    trace::push(format!("VIOLATION: {} ({})", violation.details, violation.invariant));
     std::panic::panic_any(violation)
 }
 
@@ -69,7 +66,11 @@ pub struct Inside<'a>(&'a Overlap);
 impl Overlap {
     /// Observes the window `label`, reached when `need` actors are inside at once.
     pub fn new(label: &'static str, need: usize) -> Self {
-        Self { label, need, inside: std::sync::atomic::AtomicUsize::new(0) }
+        Self {
+            label,
+            need,
+            inside: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     /// The calling actor enters; it leaves when the returned guard drops.

@@ -79,19 +79,14 @@ impl FromStr for Handle {
 
     fn from_str(s: &str) -> Result<Self, HandleError> {
         let err = |why: &str| HandleError(format!("`{s}`: {why}"));
-        let (target, replay) = s
-            .rsplit_once('/')
-            .ok_or_else(|| err("no `/` before the runtime"))?;
+        let (target, replay) = s.rsplit_once('/').ok_or_else(|| err("no `/` before the runtime"))?;
         if target.split('/').count() != 2 || target.split('/').any(str::is_empty) {
             return Err(err("the target must be `<scenario>/<variant>`"));
         }
-        let (runtime, payload) = replay
-            .split_once(':')
-            .ok_or_else(|| err("no `:` after the runtime"))?;
+        let (runtime, payload) = replay.split_once(':').ok_or_else(|| err("no `:` after the runtime"))?;
         let replay = match runtime {
             "shuttle" => {
-                crate::schedule::decode(payload)
-                    .map_err(|why| err(&format!("shuttle schedule: {why}")))?;
+                crate::schedule::decode(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
                 Replay::Shuttle {
                     schedule: payload.to_owned(),
                 }

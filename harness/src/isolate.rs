@@ -122,10 +122,9 @@ pub fn serve(model: &Model, job: &Job) {
     std::panic::set_hook(Box::new(move |info| {
         // loom is about to abort the process: say where it was first.
         let message = verdict::panic_message(info.payload());
-        if let (true, Some((preemption_bound, execution))) = (
-            verdict::is_deadlock_message(&message),
-            explore::loom_progress(),
-        ) {
+        if let (true, Some((preemption_bound, execution))) =
+            (verdict::is_deadlock_message(&message), explore::loom_progress())
+        {
             let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
             print_outcome(&Outcome {
                 verdict: Verdict::Deadlock { details: message },

@@ -83,10 +83,7 @@ impl fmt::Display for RaceError {
 impl std::error::Error for RaceError {}
 
 /// Reads a race's parameters into `P`, with defaults for what the table leaves out.
-pub fn params<P: serde::de::DeserializeOwned>(
-    race: &'static str,
-    table: &toml::Table,
-) -> Result<P, RaceError> {
+pub fn params<P: serde::de::DeserializeOwned>(race: &'static str, table: &toml::Table) -> Result<P, RaceError> {
     P::deserialize(toml::Value::Table(table.clone())).map_err(|e| RaceError::BadParams {
         race,
         message: e.message().to_owned(),

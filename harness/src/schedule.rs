@@ -47,19 +47,14 @@ fn symbol(step: &ScheduleStep) -> Option<char> {
 /// Reads a schedule written by [`encode`].
 pub fn decode(text: &str) -> Result<Schedule, String> {
     let (seed, steps) = text.split_once('.').ok_or("expected `<seed>.<steps>`")?;
-    let seed =
-        u64::from_str_radix(seed, 16).map_err(|_| format!("the seed `{seed}` is not a hex u64"))?;
+    let seed = u64::from_str_radix(seed, 16).map_err(|_| format!("the seed `{seed}` is not a hex u64"))?;
     let mut schedule = Schedule::new(seed);
     let mut chars = steps.chars().peekable();
     while let Some(c) = chars.next() {
         let step = match c {
             'R' => ScheduleStep::Random,
             'a'..='z' => ScheduleStep::Task(TaskId::from(usize::from(c as u8 - b'a'))),
-            other => {
-                return Err(format!(
-                    "unexpected `{other}` in the steps; expected a-z, R or a count"
-                ))
-            }
+            other => return Err(format!("unexpected `{other}` in the steps; expected a-z, R or a count")),
         };
         let mut count = String::new();
         while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {

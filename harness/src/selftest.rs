@@ -28,11 +28,7 @@ pub fn lost_update(target: &str) -> Model {
             .collect();
         handles.into_iter().for_each(thread::JoinHandle::join);
         let total = counter.load(Ordering::SeqCst);
-        ensure!(
-            total == 2,
-            "no update is lost",
-            "counter is {total} after 2 increments"
-        );
+        ensure!(total == 2, "no update is lost", "counter is {total} after 2 increments");
     })
     .with_window("between read and write")
 }
@@ -54,11 +50,7 @@ pub fn locked_update(target: &str) -> Model {
             .collect();
         handles.into_iter().for_each(thread::JoinHandle::join);
         let total = *counter.lock();
-        ensure!(
-            total == 2,
-            "no update is lost",
-            "counter is {total} after 2 increments"
-        );
+        ensure!(total == 2, "no update is lost", "counter is {total} after 2 increments");
     })
     .with_window("between read and write")
 }
@@ -140,7 +132,10 @@ impl Race for SelfTest {
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
         self.check_variant(variant)?;
         if let Some(key) = params.keys().next() {
-            return Err(RaceError::BadParams { race: "selftest", message: format!("unknown parameter `{key}`: it takes none") });
+            return Err(RaceError::BadParams {
+                race: "selftest",
+                message: format!("unknown parameter `{key}`: it takes none"),
+            });
         }
         Ok(match variant {
             "lost-update" => lost_update(target),

@@ -20,7 +20,10 @@ fn lost_update_is_violated_under_every_scheduler() {
         preemption_bound: Some(2),
     });
     for s in strategies {
-        let o = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 1000));
+        let o = explore(
+            &models::lost_update("selftest/lost_update"),
+            &Exploration::new(s.clone(), 1000),
+        );
         assert_eq!(o.verdict.name(), "violated", "{s}: {o:?}");
         let Verdict::Violated(v) = &o.verdict else {
             unreachable!()
@@ -39,9 +42,7 @@ fn lost_update_is_violated_under_every_scheduler() {
 fn locked_update_holds_and_dfs_and_loom_complete() {
     for s in [
         Strategy::Dfs,
-        Strategy::Loom {
-            preemption_bound: None,
-        },
+        Strategy::Loom { preemption_bound: None },
         Strategy::Pct { seed: 3, depth: 2 },
     ] {
         let o = explore(
@@ -71,12 +72,7 @@ fn an_exhaustive_search_stopped_by_its_budget_says_it_is_incomplete() {
     );
     let o = explore(
         &models::locked_update("selftest/locked_update"),
-        &Exploration::new(
-            Strategy::Loom {
-                preemption_bound: None,
-            },
-            1,
-        ),
+        &Exploration::new(Strategy::Loom { preemption_bound: None }, 1),
     );
     assert_eq!(
         (o.verdict, o.executions, o.coverage),
@@ -102,7 +98,10 @@ fn a_spin_that_never_ends_is_a_step_limit() {
         preemption_bound: Some(2),
     });
     for s in strategies {
-        let o = explore(&models::spin_forever("selftest/spin_forever"), &Exploration::new(s.clone(), 10));
+        let o = explore(
+            &models::spin_forever("selftest/spin_forever"),
+            &Exploration::new(s.clone(), 10),
+        );
         assert_eq!(o.verdict.name(), "step-limit", "{s}: {o:?}");
     }
 }
@@ -110,7 +109,10 @@ fn a_spin_that_never_ends_is_a_step_limit() {
 #[test]
 fn a_bug_in_the_model_is_a_model_panic() {
     for s in shuttle_strategies() {
-        let o = explore(&models::broken_model("selftest/broken_model"), &Exploration::new(s.clone(), 10));
+        let o = explore(
+            &models::broken_model("selftest/broken_model"),
+            &Exploration::new(s.clone(), 10),
+        );
         let Verdict::ModelPanic { message } = &o.verdict else {
             panic!("{s}: {o:?}")
         };
@@ -121,14 +123,10 @@ fn a_bug_in_the_model_is_a_model_panic() {
 #[test]
 fn a_replay_reproduces_the_same_trace() {
     let model = models::lost_update("selftest/lost_update");
-    let o = explore(
-        &model,
-        &Exploration::new(Strategy::Pct { seed: 7, depth: 2 }, 100),
-    );
+    let o = explore(&model, &Exploration::new(Strategy::Pct { seed: 7, depth: 2 }, 100));
     let handle = o.handle.clone().expect("a handle");
     let again: harness::Handle = handle.to_string().parse().expect("the handle parses");
-    let (verdict, trace) =
-        harness::replay_traced(&model, &again, harness::explore::DEFAULT_STEP_LIMIT);
+    let (verdict, trace) = harness::replay_traced(&model, &again, harness::explore::DEFAULT_STEP_LIMIT);
     assert_eq!(verdict, o.verdict);
     assert_eq!(Some(trace), o.trace);
 }
@@ -142,8 +140,14 @@ fn the_same_exploration_twice_gives_the_same_outcome() {
             preemption_bound: Some(1),
         },
     ] {
-        let a = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
-        let b = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
+        let a = explore(
+            &models::lost_update("selftest/lost_update"),
+            &Exploration::new(s.clone(), 500),
+        );
+        let b = explore(
+            &models::lost_update("selftest/lost_update"),
+            &Exploration::new(s.clone(), 500),
+        );
         assert_eq!(a, b, "{s}");
     }
 }

@@ -8,6 +8,7 @@
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod summary;
 
 use std::path::PathBuf;
 

@@ -14,7 +14,11 @@ use scenarios::run::{self, Plan, Runner};
 use scenarios::{report, scenario};
 
 #[derive(Parser)]
-#[command(name = "racecheck", version, about = "Deterministic race-condition checks for trading systems")]
+#[command(
+    name = "racecheck",
+    version,
+    about = "Deterministic race-condition checks for trading systems"
+)]
 struct Cli {
     /// The folder of scenario files.
     #[arg(long, global = true, value_name = "DIR")]
@@ -47,13 +51,23 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Run every scenario and print the summary table kept as `reports/README.md`.
+    Summary {
+        /// Explorations at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Reproduce one execution from its replay handle, and print its trace.
     Replay {
         /// The handle, as a report prints it: `<scenario>/<variant>/shuttle:…` or `…/loom:…`.
         handle: String,
     },
     #[command(name = "__child", hide = true)]
-    Child { path: PathBuf, variant: String, job: String },
+    Child {
+        path: PathBuf,
+        variant: String,
+        job: String,
+    },
 }
 
 /// A bad input: exit code 2.
@@ -94,15 +108,41 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { scenario, variants, schedulers, budget, seed, jobs } => {
-            run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs)
-        }
+        Command::Run {
+            scenario,
+            variants,
+            schedulers,
+            budget,
+            seed,
+            jobs,
+        } => run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs),
         Command::Replay { handle } => replay(&dir, &handle),
+        Command::Summary { jobs } => {
+            let all = load_all(&dir, &[])?;
+            let plans: Vec<Plan<'_>> = all
+                .iter()
+                .map(|s| Plan {
+                    scenario: s,
+                    variants: s.race.variants().to_vec(),
+                    explorations: s.explorations.clone(),
+                })
+                .collect();
+            let runs = run::run(&runner(jobs)?, &plans, |_, _| {});
+            print!("{}", scenarios::summary::render(&runs));
+            Ok(if runs.iter().all(run::ScenarioRun::ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Child { path, variant, job } => {
             let scenario = scenario::load(&path, scenarios::find_race).map_err(|e| bad(e.to_string()))?;
             let job = Job::from_arg(&job).map_err(bad)?;
             let target = format!("{}/{variant}", scenario.id);
-            let model = scenario.race.model(&target, &variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
+            let model = scenario
+                .race
+                .model(&target, &variant, &scenario.params)
+                .map_err(|e| bad(e.to_string()))?;
             isolate::serve(&model, &job);
             Ok(ExitCode::SUCCESS)
         }
@@ -119,10 +159,17 @@ fn list() {
 
 fn load_all(dir: &std::path::Path, ids: &[String]) -> Result<Vec<scenario::Scenario>> {
     let files = scenario::files(dir).map_err(|e| bad(e.to_string()))?;
-    let known: Vec<String> = files.iter().filter_map(|f| f.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect();
+    let known: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
     for id in ids {
         if !known.contains(id) {
-            return Err(bad(format!("unknown scenario `{id}`; expected one of: {}", known.join(", "))));
+            return Err(bad(format!(
+                "unknown scenario `{id}`; expected one of: {}",
+                known.join(", ")
+            )));
         }
     }
     files
@@ -139,21 +186,35 @@ fn default_strategy(name: &str, seed: Option<u64>) -> Result<Strategy> {
         "pct" => Strategy::Pct { seed, depth: 3 },
         "urw" => Strategy::Urw { seed },
         "dfs" => Strategy::Dfs,
-        "loom" => Strategy::Loom { preemption_bound: Some(3) },
+        "loom" => Strategy::Loom {
+            preemption_bound: Some(3),
+        },
         "threads" => Strategy::Threads,
-        other => bail!(bad(format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom, threads"))),
+        other => bail!(bad(format!(
+            "unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom, threads"
+        ))),
     })
 }
 
 /// The scenario's portfolio, narrowed and overridden by the command line.
-fn portfolio(s: &scenario::Scenario, schedulers: &[String], budget: Option<u64>, seed: Option<u64>) -> Result<Vec<Exploration>> {
+fn portfolio(
+    s: &scenario::Scenario,
+    schedulers: &[String],
+    budget: Option<u64>,
+    seed: Option<u64>,
+) -> Result<Vec<Exploration>> {
     let mut chosen: Vec<Exploration> = Vec::new();
     if schedulers.is_empty() {
         chosen.extend(s.explorations.iter().cloned());
     }
     for name in schedulers {
         let strategy = default_strategy(name, seed)?;
-        let from_file: Vec<Exploration> = s.explorations.iter().filter(|e| e.strategy.name() == name).cloned().collect();
+        let from_file: Vec<Exploration> = s
+            .explorations
+            .iter()
+            .filter(|e| e.strategy.name() == name)
+            .cloned()
+            .collect();
         if from_file.is_empty() {
             chosen.push(Exploration::new(strategy, budget.unwrap_or(1000)));
         } else {
@@ -191,20 +252,31 @@ fn run(
     for s in &all {
         for v in variants {
             if !all.iter().any(|s| s.race.variants().contains(&v.as_str())) {
-                let known: std::collections::BTreeSet<&str> = all.iter().flat_map(|s| s.race.variants().iter().copied()).collect();
-                return Err(bad(format!("unknown variant `{v}`; expected one of: {}", known.into_iter().collect::<Vec<_>>().join(", "))));
+                let known: std::collections::BTreeSet<&str> =
+                    all.iter().flat_map(|s| s.race.variants().iter().copied()).collect();
+                return Err(bad(format!(
+                    "unknown variant `{v}`; expected one of: {}",
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                )));
             }
         }
-        let chosen: Vec<&'static str> =
-            s.race.variants().iter().copied().filter(|v| variants.is_empty() || variants.iter().any(|w| w == v)).collect();
+        let chosen: Vec<&'static str> = s
+            .race
+            .variants()
+            .iter()
+            .copied()
+            .filter(|v| variants.is_empty() || variants.iter().any(|w| w == v))
+            .collect();
         if chosen.is_empty() {
             continue;
         }
-        plans.push(Plan { scenario: s, variants: chosen, explorations: portfolio(s, schedulers, budget, seed)? });
+        plans.push(Plan {
+            scenario: s,
+            variants: chosen,
+            explorations: portfolio(s, schedulers, budget, seed)?,
+        });
     }
-    let program = std::env::current_exe().context("cannot find the racecheck executable")?;
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let runner = Runner { program, jobs };
+    let runner = runner(jobs)?;
     let tty = std::io::stderr().is_terminal();
     let runs = run::run(&runner, &plans, |done, total| {
         if tty {
@@ -234,14 +306,31 @@ fn run(
     }
 }
 
+fn runner(jobs: Option<usize>) -> Result<Runner> {
+    let program = std::env::current_exe().context("cannot find the racecheck executable")?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    Ok(Runner { program, jobs })
+}
+
 fn replay(dir: &std::path::Path, text: &str) -> Result<ExitCode> {
-    let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
-    let (id, variant) = handle.target.split_once('/').ok_or_else(|| anyhow!("the handle has no variant"))?;
+    let handle: Handle = text
+        .parse()
+        .map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
+    let (id, variant) = handle
+        .target
+        .split_once('/')
+        .ok_or_else(|| anyhow!("the handle has no variant"))?;
     let all = load_all(dir, &[id.to_owned()])?;
     let s = &all[0];
     s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
-    let step_limit = s.explorations.first().map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
-    let job = Job::Replay { handle: handle.clone(), step_limit };
+    let step_limit = s
+        .explorations
+        .first()
+        .map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
+    let job = Job::Replay {
+        handle: handle.clone(),
+        step_limit,
+    };
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let outcome = isolate::run_in_child(&program, &run::child_args(s, variant), &job);
     println!("replay of {handle}");
@@ -250,5 +339,9 @@ fn replay(dir: &std::path::Path, text: &str) -> Result<ExitCode> {
     if let Some(trace) = &outcome.trace {
         println!("trace:\n{}", trace.render());
     }
-    Ok(if outcome.verdict.is_failure() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.verdict.is_failure() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

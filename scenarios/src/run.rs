@@ -55,12 +55,19 @@ impl ScenarioRun<'_> {
 
     /// Each variant with its expected and its actual verdict.
     pub fn expectations(&self) -> Vec<(&'static str, &str, &'static str)> {
-        self.scenario.expect.iter().filter(|(v, _)| self.cells.iter().any(|c| c.variant == *v)).map(|(v, e)| (*v, e.as_str(), self.verdict(v))).collect()
+        self.scenario
+            .expect
+            .iter()
+            .filter(|(v, _)| self.cells.iter().any(|c| c.variant == *v))
+            .map(|(v, e)| (*v, e.as_str(), self.verdict(v)))
+            .collect()
     }
 
     /// Whether every variant run got its expected verdict.
     pub fn ok(&self) -> bool {
-        self.expectations().iter().all(|(_, expected, actual)| expected == actual)
+        self.expectations()
+            .iter()
+            .all(|(_, expected, actual)| expected == actual)
     }
 }
 
@@ -81,11 +88,19 @@ pub fn child_args(scenario: &Scenario, variant: &str) -> Vec<String> {
 }
 
 /// Runs every plan, `runner.jobs` children at once; results in plan order.
-pub fn run<'a>(runner: &Runner, plans: &[Plan<'a>], mut progress: impl FnMut(usize, usize) + Send) -> Vec<ScenarioRun<'a>> {
+pub fn run<'a>(
+    runner: &Runner,
+    plans: &[Plan<'a>],
+    mut progress: impl FnMut(usize, usize) + Send,
+) -> Vec<ScenarioRun<'a>> {
     let work: Vec<(usize, &'static str, &Exploration)> = plans
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.variants.iter().flat_map(move |v| p.explorations.iter().map(move |e| (i, *v, e))))
+        .flat_map(|(i, p)| {
+            p.variants
+                .iter()
+                .flat_map(move |v| p.explorations.iter().map(move |e| (i, *v, e)))
+        })
         .collect();
     let total = work.len();
     let next = Mutex::new(0usize);
@@ -100,7 +115,9 @@ pub fn run<'a>(runner: &Runner, plans: &[Plan<'a>], mut progress: impl FnMut(usi
                     *n += 1;
                     i
                 };
-                let Some((plan, variant, exploration)) = work.get(index) else { break };
+                let Some((plan, variant, exploration)) = work.get(index) else {
+                    break;
+                };
                 let scenario = plans[*plan].scenario;
                 let job = Job::Explore((*exploration).clone());
                 let outcome = isolate::run_in_child(&runner.program, &child_args(scenario, variant), &job);
@@ -112,10 +129,20 @@ pub fn run<'a>(runner: &Runner, plans: &[Plan<'a>], mut progress: impl FnMut(usi
         }
     });
     let mut outcomes = done.into_inner().expect("the results").into_iter();
-    let mut runs: Vec<ScenarioRun<'a>> = plans.iter().map(|p| ScenarioRun { scenario: p.scenario, cells: Vec::new() }).collect();
+    let mut runs: Vec<ScenarioRun<'a>> = plans
+        .iter()
+        .map(|p| ScenarioRun {
+            scenario: p.scenario,
+            cells: Vec::new(),
+        })
+        .collect();
     for (plan, variant, exploration) in work {
         let outcome = outcomes.next().flatten().expect("every exploration ran");
-        runs[plan].cells.push(Cell { variant, exploration: (*exploration).clone(), outcome });
+        runs[plan].cells.push(Cell {
+            variant,
+            exploration: (*exploration).clone(),
+            outcome,
+        });
     }
     runs
 }

@@ -49,7 +49,10 @@ pub struct Scenario {
 
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scenario").field("id", &self.id).field("race", &self.race.id()).finish_non_exhaustive()
+        f.debug_struct("Scenario")
+            .field("id", &self.id)
+            .field("race", &self.race.id())
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +93,7 @@ struct Raw {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScheduler {
-    scheduler: String,
+    scheduler: Spanned<String>,
     budget: u64,
     #[serde(default)]
     seed: Option<u64>,
@@ -111,7 +114,11 @@ pub fn load(path: &Path, find: impl Fn(&str) -> Option<&'static dyn Race>) -> Re
 }
 
 /// Checks the scenario text `text` read from `path`.
-pub fn parse(path: &Path, text: &str, find: impl Fn(&str) -> Option<&'static dyn Race>) -> Result<Scenario, ScenarioError> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    find: impl Fn(&str) -> Option<&'static dyn Race>,
+) -> Result<Scenario, ScenarioError> {
     let at = |offset: usize, message: String| ScenarioError {
         path: path.to_owned(),
         line: Some(text[..offset.min(text.len())].matches('\n').count() + 1),
@@ -121,20 +128,50 @@ pub fn parse(path: &Path, text: &str, find: impl Fn(&str) -> Option<&'static dyn
         let message = e.message().to_owned();
         match e.span() {
             Some(span) => at(span.start, message),
-            None => ScenarioError { path: path.to_owned(), line: None, message },
+            None => ScenarioError {
+                path: path.to_owned(),
+                line: None,
+                message,
+            },
         }
     })?;
-    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let race = find(raw.race.get_ref()).ok_or_else(|| {
-        at(raw.race.span().start, format!("unknown race `{}`; `racecheck list` shows the races", raw.race.get_ref()))
+        at(
+            raw.race.span().start,
+            format!(
+                "unknown race `{}`; `racecheck list` shows the races",
+                raw.race.get_ref()
+            ),
+        )
     })?;
     let step_limit = raw.step_limit.unwrap_or(harness::explore::DEFAULT_STEP_LIMIT);
     let mut explorations = Vec::new();
     for s in &raw.schedulers {
-        let mut e = exploration(s.get_ref()).map_err(|m| at(s.span().start, m))?;
+        let mut e = exploration(s.get_ref()).map_err(|(m, key_line)| {
+            at(
+                if key_line {
+                    s.get_ref().scheduler.span().start
+                } else {
+                    s.span().start
+                },
+                m,
+            )
+        })?;
         e.step_limit = step_limit;
         if matches!(e.strategy, Strategy::Loom { .. }) && race.threads() + 1 > harness::explore::LOOM_MAX_THREADS {
-            return Err(at(s.span().start, format!("loom allows at most {} threads; race `{}` needs {}", harness::explore::LOOM_MAX_THREADS, race.id(), race.threads() + 1)));
+            return Err(at(
+                s.span().start,
+                format!(
+                    "loom allows at most {} threads; race `{}` needs {}",
+                    harness::explore::LOOM_MAX_THREADS,
+                    race.id(),
+                    race.threads() + 1
+                ),
+            ));
         }
         explorations.push(e);
     }
@@ -145,15 +182,32 @@ pub fn parse(path: &Path, text: &str, find: impl Fn(&str) -> Option<&'static dyn
     for (variant, verdict) in raw.expect.get_ref() {
         let known = race.variants().iter().find(|v| **v == variant.as_str());
         let Some(known) = known else {
-            return Err(at(verdict.span().start, format!("race `{}` has no variant `{variant}`; expected one of: {}", race.id(), race.variants().join(", "))));
+            return Err(at(
+                verdict.span().start,
+                format!(
+                    "race `{}` has no variant `{variant}`; expected one of: {}",
+                    race.id(),
+                    race.variants().join(", ")
+                ),
+            ));
         };
         if !VERDICTS.contains(&verdict.get_ref().as_str()) {
-            return Err(at(verdict.span().start, format!("unknown verdict `{}`; expected one of: {}", verdict.get_ref(), VERDICTS.join(", "))));
+            return Err(at(
+                verdict.span().start,
+                format!(
+                    "unknown verdict `{}`; expected one of: {}",
+                    verdict.get_ref(),
+                    VERDICTS.join(", ")
+                ),
+            ));
         }
         expect.push((*known, verdict.get_ref().clone()));
     }
     if let Some(missing) = race.variants().iter().find(|v| !raw.expect.get_ref().contains_key(**v)) {
-        return Err(at(raw.expect.span().start, format!("[expect] has no verdict for variant `{missing}`")));
+        return Err(at(
+            raw.expect.span().start,
+            format!("[expect] has no verdict for variant `{missing}`"),
+        ));
     }
     expect.sort_by_key(|(v, _)| race.variants().iter().position(|k| k == v));
     let (params, params_at) = match raw.params {
@@ -163,36 +217,71 @@ pub fn parse(path: &Path, text: &str, find: impl Fn(&str) -> Option<&'static dyn
     // Build one model now, so that bad parameters are reported here, with the file and line.
     race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
         .map_err(|e| at(params_at, format!("[params]: {e}")))?;
-    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect })
+    Ok(Scenario {
+        id,
+        path: path.to_owned(),
+        race,
+        params,
+        explorations,
+        expect,
+    })
 }
 
-fn exploration(s: &RawScheduler) -> Result<Exploration, String> {
-    let allowed: &[&str] = match s.scheduler.as_str() {
+/// The exploration `s` asks for; on an error, the message and whether it is about the
+/// `scheduler` key itself (else about the whole entry).
+fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
+    let name = s.scheduler.get_ref().as_str();
+    let allowed: &[&str] = match name {
         "random" | "urw" => &["seed"],
         "pct" => &["seed", "depth"],
         "dfs" => &[],
         "loom" => &["preemption_bound"],
-        "threads" => return Err("`threads` is a baseline, never part of a scenario: ask for it with `--scheduler threads`".into()),
-        other => return Err(format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom")),
+        "threads" => {
+            let why = "`threads` is a baseline, never part of a scenario: ask for it with `--scheduler threads`";
+            return Err((why.into(), true));
+        }
+        other => {
+            return Err((
+                format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom"),
+                true,
+            ))
+        }
     };
-    for (key, given) in [("seed", s.seed.is_some()), ("depth", s.depth.is_some()), ("preemption_bound", s.preemption_bound.is_some())] {
+    let entry = |m: String| (m, false);
+    for (key, given) in [
+        ("seed", s.seed.is_some()),
+        ("depth", s.depth.is_some()),
+        ("preemption_bound", s.preemption_bound.is_some()),
+    ] {
         if given && !allowed.contains(&key) {
-            return Err(format!("scheduler `{}` takes no `{key}`; it takes: budget{}", s.scheduler, allowed.iter().map(|a| format!(", {a}")).collect::<String>()));
+            let takes: String = allowed.iter().map(|a| format!(", {a}")).collect();
+            return Err(entry(format!(
+                "scheduler `{name}` takes no `{key}`; it takes: budget{takes}"
+            )));
         }
     }
-    let need = |v: Option<u64>, key: &str| v.ok_or_else(|| format!("scheduler `{}` needs `{key}`", s.scheduler));
-    let strategy = match s.scheduler.as_str() {
-        "random" => Strategy::Random { seed: need(s.seed, "seed")? },
-        "urw" => Strategy::Urw { seed: need(s.seed, "seed")? },
+    let need = |v: Option<u64>, key: &str| v.ok_or_else(|| entry(format!("scheduler `{name}` needs `{key}`")));
+    let strategy = match name {
+        "random" => Strategy::Random {
+            seed: need(s.seed, "seed")?,
+        },
+        "urw" => Strategy::Urw {
+            seed: need(s.seed, "seed")?,
+        },
         "pct" => Strategy::Pct {
             seed: need(s.seed, "seed")?,
-            depth: s.depth.filter(|d| *d >= 1).ok_or("scheduler `pct` needs `depth` of 1 or more")?,
+            depth: s
+                .depth
+                .filter(|d| *d >= 1)
+                .ok_or_else(|| entry("scheduler `pct` needs `depth` of 1 or more".into()))?,
         },
         "dfs" => Strategy::Dfs,
-        _ => Strategy::Loom { preemption_bound: s.preemption_bound },
+        _ => Strategy::Loom {
+            preemption_bound: s.preemption_bound,
+        },
     };
     if s.budget == 0 {
-        return Err("`budget` must be at least 1".into());
+        return Err(entry("`budget` must be at least 1".into()));
     }
     Ok(Exploration::new(strategy, s.budget))
 }

@@ -38,12 +38,8 @@ impl Executions {
 
     /// The closure to run once per execution.
     pub(super) fn each(&self) -> impl Fn() + Send + Sync + 'static {
-        let (body, window, step_limit, record_at) = (
-            Arc::clone(&self.body),
-            self.window,
-            self.step_limit,
-            self.record_at,
-        );
+        let (body, window, step_limit, record_at) =
+            (Arc::clone(&self.body), self.window, self.step_limit, self.record_at);
         let (count, reached, last) = (
             Arc::clone(&self.count),
             Arc::clone(&self.reached),

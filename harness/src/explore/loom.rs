@@ -91,11 +91,7 @@ fn search(
     let (executions, completed, failure) = match result {
         Ok(()) => (runs.count(), true, None),
         Err(payload) if payload.is::<BudgetSpent>() => (budget, false, None),
-        Err(payload) => (
-            runs.count(),
-            false,
-            Some(Verdict::from_panic(payload.as_ref())),
-        ),
+        Err(payload) => (runs.count(), false, Some(Verdict::from_panic(payload.as_ref()))),
     };
     let (reached_window, trace) = runs.finish(failure.is_some());
     Searched {
@@ -108,11 +104,7 @@ fn search(
 }
 
 /// Explores `model` under loom.
-pub(super) fn run(
-    model: &Model,
-    exploration: &Exploration,
-    preemption_bound: Option<usize>,
-) -> Run {
+pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Option<usize>) -> Run {
     let s = search(
         model,
         preemption_bound,
@@ -146,13 +138,7 @@ pub(super) fn replay(
     execution: u64,
     step_limit: u64,
 ) -> (Verdict, Trace) {
-    let s = search(
-        model,
-        preemption_bound,
-        execution,
-        step_limit,
-        Some(execution),
-    );
+    let s = search(model, preemption_bound, execution, step_limit, Some(execution));
     let verdict = match s.failure {
         Some(v) if s.executions == execution => v,
         Some(v) => Verdict::ModelPanic {

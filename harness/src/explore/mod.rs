@@ -134,9 +134,7 @@ impl fmt::Display for Strategy {
             Self::Loom {
                 preemption_bound: Some(b),
             } => write!(f, "loom(preemptions<={b})"),
-            Self::Loom {
-                preemption_bound: None,
-            } => write!(f, "loom(unbounded)"),
+            Self::Loom { preemption_bound: None } => write!(f, "loom(unbounded)"),
             Self::Dfs | Self::Threads => f.write_str(self.name()),
         }
     }
@@ -234,9 +232,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
         trace: None,
     };
     match run.failure {
-        None if model.window.is_some() && run.reached_window == 0 => {
-            outcome.verdict = Verdict::Vacuous
-        }
+        None if model.window.is_some() && run.reached_window == 0 => outcome.verdict = Verdict::Vacuous,
         None => {}
         Some((verdict, replay)) => {
             outcome.verdict = verdict;

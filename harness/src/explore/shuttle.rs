@@ -10,8 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task,
-    TaskId, UrwRandomScheduler,
+    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
@@ -52,12 +51,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         next
     }
 
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        is_yielding: bool,
-    ) -> Option<TaskId> {
+    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
         let next = self.inner.next_task(runnable, current, is_yielding);
         if let Some(task) = next {
             self.progress.borrow_mut().schedule.push_task(task);
@@ -76,9 +70,8 @@ fn config(step_limit: u64) -> Config {
     // The harness owns its output and its replay handles.
     config.failure_persistence = FailurePersistence::None;
     // A backstop behind the harness's own step limit, which counts facade operations.
-    config.max_steps = MaxSteps::FailAfter(
-        usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX),
-    );
+    config.max_steps =
+        MaxSteps::FailAfter(usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX));
     config.silence_warnings = true;
     config
 }
@@ -92,13 +85,7 @@ struct Ran {
     trace: Trace,
 }
 
-fn run_with<S: Scheduler + 'static>(
-    model: &Model,
-    scheduler: S,
-    budget: u64,
-    step_limit: u64,
-    record: bool,
-) -> Ran {
+fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, step_limit: u64, record: bool) -> Ran {
     let progress = Rc::new(RefCell::new(Progress {
         budget,
         ..Progress::default()
@@ -172,8 +159,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
         first_failure: failed.then_some(ran.started),
         failures: u64::from(failed),
         failure: ran.failure.map(|(verdict, schedule)| {
-            let replay =
-                crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
+            let replay = crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
             (verdict, replay)
         }),
     }
@@ -192,12 +178,6 @@ pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict
             )
         }
     };
-    let ran = run_with(
-        model,
-        ReplayScheduler::new_from_schedule(schedule),
-        1,
-        step_limit,
-        true,
-    );
+    let ran = run_with(model, ReplayScheduler::new_from_schedule(schedule), 1, step_limit, true);
     (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace)
 }

@@ -42,9 +42,7 @@ impl Condvar {
             (Inner::Std(c), GuardInner::Std(g)) => GuardInner::Std(unpoison(c.wait(g))),
             (Inner::Shuttle(c), GuardInner::Shuttle(g)) => GuardInner::Shuttle(unpoison(c.wait(g))),
             (Inner::Loom(c), GuardInner::Loom(g)) => GuardInner::Loom(unpoison(c.wait(g))),
-            _ => panic!(
-                "Condvar::wait: the guard and the condition variable belong to different runtimes"
-            ),
+            _ => panic!("Condvar::wait: the guard and the condition variable belong to different runtimes"),
         })
     }
 

@@ -40,14 +40,8 @@ where
                 })
                 .map(Inner::Std)
         }
-        Runtime::Shuttle => shuttle::thread::Builder::new()
-            .name(name)
-            .spawn(f)
-            .map(Inner::Shuttle),
-        Runtime::Loom => loom::thread::Builder::new()
-            .name(name)
-            .spawn(f)
-            .map(Inner::Loom),
+        Runtime::Shuttle => shuttle::thread::Builder::new().name(name).spawn(f).map(Inner::Shuttle),
+        Runtime::Loom => loom::thread::Builder::new().name(name).spawn(f).map(Inner::Loom),
     };
     JoinHandle(spawned.unwrap_or_else(|e| panic!("cannot spawn a thread: {e}")))
 }

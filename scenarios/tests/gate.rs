@@ -1,0 +1,77 @@
+//! The regression gate: every scenario runs, every variant gets its expected verdict, and every
+//! report matches its snapshot in `reports/`.
+//!
+//! A verdict that changes fails the gate twice over: the expectation, and the snapshot. To accept
+//! a deliberate change of report, run `INSTA_UPDATE=always cargo test -p scenarios gate` and
+//! review the diff of `reports/` before committing it.
+
+use std::path::Path;
+
+use scenarios::report;
+use scenarios::run::{self, Plan, Runner};
+use scenarios::scenario;
+
+fn runner() -> Runner {
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Runner {
+        program: env!("CARGO_BIN_EXE_racecheck").into(),
+        jobs,
+    }
+}
+
+#[test]
+fn every_scenario_meets_its_expectations_and_matches_its_report() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let all: Vec<scenario::Scenario> = scenario::files(dir)
+        .expect("the scenario folder")
+        .iter()
+        .map(|f| scenario::load(f, scenarios::find_race).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert!(all.len() >= 2, "the scenario folder holds the scenarios");
+    let plans: Vec<Plan<'_>> = all
+        .iter()
+        .map(|s| Plan {
+            scenario: s,
+            variants: s.race.variants().to_vec(),
+            explorations: s.explorations.clone(),
+        })
+        .collect();
+    let runs = run::run(&runner(), &plans, |_, _| {});
+    let mut unexpected = Vec::new();
+    for r in &runs {
+        let text = report::render(r);
+        let config: Vec<String> = r
+            .scenario
+            .explorations
+            .iter()
+            .map(|e| format!("{} budget {}", e.strategy, e.budget))
+            .collect();
+        insta::with_settings!({
+            snapshot_path => "../../reports",
+            prepend_module_to_snapshot => false,
+            description => format!("racecheck run {}", r.scenario.id),
+            info => &config,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(r.scenario.id.clone(), text);
+        });
+        if !r.ok() {
+            unexpected.push(text);
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "verdicts differ from the scenarios' expectations:\n{}",
+        unexpected.join("\n")
+    );
+    let summary = scenarios::summary::render(&runs);
+    let path = dir.join("../reports/README.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != summary {
+        if std::env::var_os("INSTA_UPDATE").is_some_and(|v| v == "always") {
+            std::fs::write(&path, &summary).expect("write reports/README.md");
+        } else {
+            panic!("reports/README.md is stale; regenerate it with `racecheck summary > reports/README.md`");
+        }
+    }
+}
