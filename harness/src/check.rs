@@ -22,10 +22,7 @@ pub struct Violation {
 
 /// Stops the execution: `invariant` does not hold, as `details` shows.
 pub fn violated(invariant: &str, details: impl Into<String>) -> ! {
-    let violation = Violation {
-        invariant: invariant.to_owned(),
-        details: details.into(),
-    };
+    let violation = Violation { invariant: invariant.to_owned(), details: details.into() };
     trace::push(format!("VIOLATION: {} ({})", violation.details, violation.invariant));
     std::panic::panic_any(violation)
 }
@@ -66,11 +63,7 @@ pub struct Inside<'a>(&'a Overlap);
 impl Overlap {
     /// Observes the window `label`, reached when `need` actors are inside at once.
     pub fn new(label: &'static str, need: usize) -> Self {
-        Self {
-            label,
-            need,
-            inside: std::sync::atomic::AtomicUsize::new(0),
-        }
+        Self { label, need, inside: std::sync::atomic::AtomicUsize::new(0) }
     }
 
     /// The calling actor enters; it leaves when the returned guard drops.

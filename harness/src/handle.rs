@@ -63,10 +63,7 @@ impl fmt::Display for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.replay {
             Replay::Shuttle { schedule } => write!(f, "{}/shuttle:{schedule}", self.target),
-            Replay::Loom {
-                preemption_bound,
-                execution,
-            } => {
+            Replay::Loom { preemption_bound, execution } => {
                 let bound = preemption_bound.map_or_else(|| "-".to_owned(), |b| b.to_string());
                 write!(f, "{}/loom:{bound}:{execution}", self.target)
             }
@@ -87,36 +84,24 @@ impl FromStr for Handle {
         let replay = match runtime {
             "shuttle" => {
                 crate::schedule::decode(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
-                Replay::Shuttle {
-                    schedule: payload.to_owned(),
-                }
+                Replay::Shuttle { schedule: payload.to_owned() }
             }
             "loom" => {
-                let (bound, execution) = payload
-                    .split_once(':')
-                    .ok_or_else(|| err("loom needs `<bound>:<execution>`"))?;
+                let (bound, execution) =
+                    payload.split_once(':').ok_or_else(|| err("loom needs `<bound>:<execution>`"))?;
                 let preemption_bound = match bound {
                     "-" => None,
-                    b => Some(
-                        b.parse()
-                            .map_err(|_| err("the loom preemption bound is not a number or `-`"))?,
-                    ),
+                    b => Some(b.parse().map_err(|_| err("the loom preemption bound is not a number or `-`"))?),
                 };
                 let execution = execution
                     .parse()
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| err("the loom execution is not a number from 1"))?;
-                Replay::Loom {
-                    preemption_bound,
-                    execution,
-                }
+                Replay::Loom { preemption_bound, execution }
             }
             other => return Err(err(&format!("unknown runtime `{other}`"))),
         };
-        Ok(Handle {
-            target: target.to_owned(),
-            replay,
-        })
+        Ok(Handle { target: target.to_owned(), replay })
     }
 }

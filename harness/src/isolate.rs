@@ -39,6 +39,15 @@ pub enum Job {
         /// The step limit it ran with.
         step_limit: u64,
     },
+    /// Write loom's checkpoint file for a loom handle's execution, and check it.
+    LoomCheckpoint {
+        /// The execution.
+        handle: Handle,
+        /// The step limit it ran with.
+        step_limit: u64,
+        /// Where to write the checkpoint.
+        path: std::path::PathBuf,
+    },
 }
 
 impl Job {
@@ -67,11 +76,8 @@ pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
         Err(e) => return crashed(job, format!("cannot start {}: {e}", program.display())),
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let outcome = stdout
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(OUTCOME_PREFIX))
-        .map(serde_json::from_str::<Outcome>);
+    let outcome =
+        stdout.lines().rev().find_map(|l| l.strip_prefix(OUTCOME_PREFIX)).map(serde_json::from_str::<Outcome>);
     match outcome {
         Some(Ok(outcome)) => outcome,
         Some(Err(e)) => crashed(job, format!("the child printed a malformed outcome: {e}")),
@@ -81,11 +87,7 @@ pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
             let tail: Vec<&str> = tail.into_iter().rev().collect();
             crashed(
                 job,
-                format!(
-                    "the child process ended ({}) without an outcome: {}",
-                    output.status,
-                    tail.join(" | ")
-                ),
+                format!("the child process ended ({}) without an outcome: {}", output.status, tail.join(" | ")),
             )
         }
     }
@@ -93,7 +95,7 @@ pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
 
 fn crashed(job: &Job, message: String) -> Outcome {
     let handle = match job {
-        Job::Replay { handle, .. } => Some(handle.clone()),
+        Job::Replay { handle, .. } | Job::LoomCheckpoint { handle, .. } => Some(handle.clone()),
         Job::Explore(_) => None,
     };
     Outcome {
@@ -133,13 +135,7 @@ pub fn serve(model: &Model, job: &Job) {
                 first_failure: Some(execution),
                 failures: 1,
                 reached_window: 0,
-                handle: Some(Handle {
-                    target: target.clone(),
-                    replay: Replay::Loom {
-                        preemption_bound,
-                        execution,
-                    },
-                }),
+                handle: Some(Handle { target: target.clone(), replay: Replay::Loom { preemption_bound, execution } }),
                 trace: (!trace.is_empty()).then_some(Trace { events: trace }),
             });
         }
@@ -158,6 +154,20 @@ pub fn serve(model: &Model, job: &Job) {
                 reached_window: 0,
                 handle: Some(handle.clone()),
                 trace: Some(trace),
+            }
+        }
+        Job::LoomCheckpoint { handle, step_limit, path } => {
+            let verdict = explore::write_loom_checkpoint(model, handle, *step_limit, path)
+                .unwrap_or_else(|message| Verdict::ModelPanic { message });
+            Outcome {
+                failures: u64::from(verdict.is_failure()),
+                first_failure: verdict.is_failure().then_some(1),
+                verdict,
+                executions: 1,
+                coverage: Coverage::Sampled,
+                reached_window: 0,
+                handle: Some(handle.clone()),
+                trace: None,
             }
         }
     };

@@ -63,15 +63,8 @@ pub enum RaceError {
 impl fmt::Display for RaceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UnknownVariant {
-                race,
-                variant,
-                expected,
-            } => {
-                write!(
-                    f,
-                    "race `{race}` has no variant `{variant}`; expected one of: {expected}"
-                )
+            Self::UnknownVariant { race, variant, expected } => {
+                write!(f, "race `{race}` has no variant `{variant}`; expected one of: {expected}")
             }
             Self::BadParams { race, message } => {
                 write!(f, "parameters of race `{race}`: {message}")
@@ -84,8 +77,6 @@ impl std::error::Error for RaceError {}
 
 /// Reads a race's parameters into `P`, with defaults for what the table leaves out.
 pub fn params<P: serde::de::DeserializeOwned>(race: &'static str, table: &toml::Table) -> Result<P, RaceError> {
-    P::deserialize(toml::Value::Table(table.clone())).map_err(|e| RaceError::BadParams {
-        race,
-        message: e.message().to_owned(),
-    })
+    P::deserialize(toml::Value::Table(table.clone()))
+        .map_err(|e| RaceError::BadParams { race, message: e.message().to_owned() })
 }

@@ -48,11 +48,7 @@ pub(crate) struct Execution {
 
 impl Execution {
     pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
-        Arc::new(Self {
-            step_limit,
-            events: Mutex::new(record.then(Vec::new)),
-            ..Self::default()
-        })
+        Arc::new(Self { step_limit, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {

@@ -46,9 +46,7 @@ impl Trace {
 }
 
 fn is_library(target: &str) -> bool {
-    ["shuttle", "loom", "generator", "harness::runtime"]
-        .iter()
-        .any(|lib| target.starts_with(lib))
+    ["shuttle", "loom", "generator", "harness::runtime"].iter().any(|lib| target.starts_with(lib))
 }
 
 /// Records model events into the current execution (see the module docs).
@@ -91,10 +89,7 @@ impl Subscriber for Recorder {
 pub(crate) fn push(text: String) {
     runtime::with_execution(|e| {
         if let Some(events) = runtime::lock(&e.events).as_mut() {
-            events.push(Event {
-                actor: thread::current_name(),
-                text,
-            });
+            events.push(Event { actor: thread::current_name(), text });
         }
     });
 }

@@ -5,88 +5,51 @@ use harness::{explore, Coverage, Exploration, Strategy, Verdict};
 use harness::selftest as models;
 
 fn shuttle_strategies() -> Vec<Strategy> {
-    vec![
-        Strategy::Random { seed: 1 },
-        Strategy::Pct { seed: 1, depth: 2 },
-        Strategy::Urw { seed: 1 },
-        Strategy::Dfs,
-    ]
+    vec![Strategy::Random { seed: 1 }, Strategy::Pct { seed: 1, depth: 2 }, Strategy::Urw { seed: 1 }, Strategy::Dfs]
 }
 
 #[test]
 fn lost_update_is_violated_under_every_scheduler() {
     let mut strategies = shuttle_strategies();
-    strategies.push(Strategy::Loom {
-        preemption_bound: Some(2),
-    });
+    strategies.push(Strategy::Loom { preemption_bound: Some(2) });
     for s in strategies {
-        let o = explore(
-            &models::lost_update("selftest/lost_update"),
-            &Exploration::new(s.clone(), 1000),
-        );
+        let o = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 1000));
         assert_eq!(o.verdict.name(), "violated", "{s}: {o:?}");
-        let Verdict::Violated(v) = &o.verdict else {
-            unreachable!()
-        };
+        let Verdict::Violated(v) = &o.verdict else { unreachable!() };
         assert_eq!(v.details, "counter is 1 after 2 increments");
         assert!(o.handle.is_some(), "{s}");
         let trace = o.trace.expect("a trace").render();
-        assert!(
-            trace.contains("VIOLATION: counter is 1 after 2 increments"),
-            "{s}:\n{trace}"
-        );
+        assert!(trace.contains("VIOLATION: counter is 1 after 2 increments"), "{s}:\n{trace}");
     }
 }
 
 #[test]
 fn locked_update_holds_and_dfs_and_loom_complete() {
-    for s in [
-        Strategy::Dfs,
-        Strategy::Loom { preemption_bound: None },
-        Strategy::Pct { seed: 3, depth: 2 },
-    ] {
-        let o = explore(
-            &models::locked_update("selftest/locked_update"),
-            &Exploration::new(s.clone(), 10_000),
-        );
+    for s in [Strategy::Dfs, Strategy::Loom { preemption_bound: None }, Strategy::Pct { seed: 3, depth: 2 }] {
+        let o = explore(&models::locked_update("selftest/locked_update"), &Exploration::new(s.clone(), 10_000));
         assert_eq!(o.verdict, Verdict::Holds, "{s}");
         assert!(o.reached_window > 0);
-        let expected = if s.is_exhaustive() {
-            Coverage::Complete
-        } else {
-            Coverage::Sampled
-        };
+        let expected = if s.is_exhaustive() { Coverage::Complete } else { Coverage::Sampled };
         assert_eq!(o.coverage, expected, "{s}");
     }
 }
 
 #[test]
 fn an_exhaustive_search_stopped_by_its_budget_says_it_is_incomplete() {
-    let o = explore(
-        &models::locked_update("selftest/locked_update"),
-        &Exploration::new(Strategy::Dfs, 2),
-    );
-    assert_eq!(
-        (o.verdict, o.executions, o.coverage),
-        (Verdict::Holds, 2, Coverage::Incomplete)
-    );
+    let o = explore(&models::locked_update("selftest/locked_update"), &Exploration::new(Strategy::Dfs, 2));
+    assert_eq!((o.verdict, o.executions, o.coverage), (Verdict::Holds, 2, Coverage::Incomplete));
     let o = explore(
         &models::locked_update("selftest/locked_update"),
         &Exploration::new(Strategy::Loom { preemption_bound: None }, 1),
     );
-    assert_eq!(
-        (o.verdict, o.executions, o.coverage),
-        (Verdict::Holds, 1, Coverage::Incomplete)
-    );
+    assert_eq!((o.verdict, o.executions, o.coverage), (Verdict::Holds, 1, Coverage::Incomplete));
 }
 
 #[test]
 fn deadlock_is_its_own_verdict_under_shuttle() {
     for s in shuttle_strategies() {
-        let o = explore(
-            &models::lock_order_inversion("selftest/lock_order_inversion"),
-            &Exploration::new(s.clone(), 1000),
-        );
+        let o =
+            explore(&models::lock_order_inversion("selftest/lock_order_inversion"), &Exploration::new(s.clone(), 1000));
         assert_eq!(o.verdict.name(), "deadlock", "{s}: {o:?}");
     }
 }
@@ -94,14 +57,9 @@ fn deadlock_is_its_own_verdict_under_shuttle() {
 #[test]
 fn a_spin_that_never_ends_is_a_step_limit() {
     let mut strategies = shuttle_strategies();
-    strategies.push(Strategy::Loom {
-        preemption_bound: Some(2),
-    });
+    strategies.push(Strategy::Loom { preemption_bound: Some(2) });
     for s in strategies {
-        let o = explore(
-            &models::spin_forever("selftest/spin_forever"),
-            &Exploration::new(s.clone(), 10),
-        );
+        let o = explore(&models::spin_forever("selftest/spin_forever"), &Exploration::new(s.clone(), 10));
         assert_eq!(o.verdict.name(), "step-limit", "{s}: {o:?}");
     }
 }
@@ -109,13 +67,8 @@ fn a_spin_that_never_ends_is_a_step_limit() {
 #[test]
 fn a_bug_in_the_model_is_a_model_panic() {
     for s in shuttle_strategies() {
-        let o = explore(
-            &models::broken_model("selftest/broken_model"),
-            &Exploration::new(s.clone(), 10),
-        );
-        let Verdict::ModelPanic { message } = &o.verdict else {
-            panic!("{s}: {o:?}")
-        };
+        let o = explore(&models::broken_model("selftest/broken_model"), &Exploration::new(s.clone(), 10));
+        let Verdict::ModelPanic { message } = &o.verdict else { panic!("{s}: {o:?}") };
         assert!(message.contains("index out of bounds"), "{message}");
     }
 }
@@ -133,21 +86,21 @@ fn a_replay_reproduces_the_same_trace() {
 
 #[test]
 fn the_same_exploration_twice_gives_the_same_outcome() {
-    for s in [
-        Strategy::Random { seed: 11 },
-        Strategy::Urw { seed: 5 },
-        Strategy::Loom {
-            preemption_bound: Some(1),
-        },
-    ] {
-        let a = explore(
-            &models::lost_update("selftest/lost_update"),
-            &Exploration::new(s.clone(), 500),
-        );
-        let b = explore(
-            &models::lost_update("selftest/lost_update"),
-            &Exploration::new(s.clone(), 500),
-        );
+    for s in [Strategy::Random { seed: 11 }, Strategy::Urw { seed: 5 }, Strategy::Loom { preemption_bound: Some(1) }] {
+        let a = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
+        let b = explore(&models::lost_update("selftest/lost_update"), &Exploration::new(s.clone(), 500));
         assert_eq!(a, b, "{s}");
     }
+}
+
+#[test]
+fn a_loom_handle_writes_a_checkpoint_that_loom_replays_on_its_first_execution() {
+    let model = models::lost_update("selftest/lost-update");
+    let o = explore(&model, &Exploration::new(Strategy::Loom { preemption_bound: Some(2) }, 100));
+    let handle = o.handle.expect("a loom handle");
+    let path = std::env::temp_dir().join(format!("racecheck-checkpoint-{}.json", std::process::id()));
+    let verdict = harness::write_loom_checkpoint(&model, &handle, harness::explore::DEFAULT_STEP_LIMIT, &path);
+    assert_eq!(verdict, Ok(o.verdict));
+    assert!(std::fs::read_to_string(&path).expect("the checkpoint").starts_with('{'));
+    std::fs::remove_file(&path).expect("remove the checkpoint");
 }

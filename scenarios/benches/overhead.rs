@@ -85,19 +85,10 @@ mod direct {
             let mut b = self.broker.lock().unwrap();
             let (kind, side, qty, symbol) = (Kind::Entry, Side::Buy, 1, "ABC");
             let at = format!(" @ {}", price(10_000));
-            b.requests
-                .push((actor(), format!("place {kind:?} {side:?} {qty} {symbol}{at}")));
+            b.requests.push((actor(), format!("place {kind:?} {side:?} {qty} {symbol}{at}")));
             let id = b.orders.len() as u64 + 1;
-            let order = Order {
-                id,
-                symbol: symbol.to_owned(),
-                kind,
-                side,
-                qty,
-                filled: 0,
-                price: Some(10_000),
-                live: true,
-            };
+            let order =
+                Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price: Some(10_000), live: true };
             b.orders.insert(id, order);
             tracing::info!("broker: order #{id} accepted ({kind:?} {side:?} {qty} {symbol}{at})");
             id
@@ -169,22 +160,13 @@ mod direct {
             broker: Mutex::new(Book::default()),
         });
         let b = Arc::clone(&bot);
-        let tick = thread::Builder::new()
-            .name("tick".into())
-            .spawn(move || b.process_tick(9_950))
-            .unwrap();
+        let tick = thread::Builder::new().name("tick".into()).spawn(move || b.process_tick(9_950)).unwrap();
         let b = Arc::clone(&bot);
-        let poll = thread::Builder::new()
-            .name("poll".into())
-            .spawn(move || b.poll())
-            .unwrap();
+        let poll = thread::Builder::new().name("poll".into()).spawn(move || b.poll()).unwrap();
         tick.join().unwrap();
         poll.join().unwrap();
         let orders: Vec<Order> = bot.broker.lock().unwrap().orders.values().cloned().collect();
-        let live = orders
-            .iter()
-            .filter(|o| o.kind == Kind::Entry && o.symbol == "ABC" && o.live)
-            .count();
+        let live = orders.iter().filter(|o| o.kind == Kind::Entry && o.symbol == "ABC" && o.live).count();
         let position = {
             let mut b = bot.broker.lock().unwrap();
             b.requests.push((actor(), "position ABC".to_owned()));
@@ -192,20 +174,14 @@ mod direct {
         };
         assert!(live + usize::from(position != 0) <= 1, "{live} live entry orders");
         let tracked = bot.state.lock().unwrap().entry_order_id;
-        assert!(
-            live <= 1 && matches!(tracked, Entry::Order(_)),
-            "{live} live entry orders"
-        );
+        assert!(live <= 1 && matches!(tracked, Entry::Order(_)), "{live} live entry orders");
     }
 }
 
 fn time_direct(executions: usize, seed: u64) -> f64 {
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
-    let runner = shuttle::Runner::new(
-        shuttle::scheduler::RandomScheduler::new_from_seed(seed, executions),
-        config,
-    );
+    let runner = shuttle::Runner::new(shuttle::scheduler::RandomScheduler::new_from_seed(seed, executions), config);
     let start = Instant::now();
     let ran = runner.run(direct::execution);
     assert_eq!(ran, executions);
@@ -229,9 +205,7 @@ fn main() {
     let executions = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(7);
     let race = models::races::find("reentry").expect("the re-entry race");
-    let model = race
-        .model("reentry/correct-fix", "correct-fix", &toml::Table::new())
-        .expect("the model");
+    let model = race.model("reentry/correct-fix", "correct-fix", &toml::Table::new()).expect("the model");
     // Warm both up once.
     time_direct(1_000, 99);
     time_harness(&model, 1_000, 99);
@@ -245,8 +219,5 @@ fn main() {
     println!("re-entry correct-fix, shuttle random, {executions} executions x {rounds} rounds (medians)");
     println!("direct shuttle : {:>10.0} executions/s", per(d));
     println!("harness        : {:>10.0} executions/s", per(h));
-    println!(
-        "ratio          : {:.3} (harness / direct; target >= 0.85)",
-        per(h) / per(d)
-    );
+    println!("ratio          : {:.3} (harness / direct; target >= 0.85)", per(h) / per(d));
 }

@@ -14,11 +14,7 @@ use scenarios::run::{self, Plan, Runner};
 use scenarios::{report, scenario};
 
 #[derive(Parser)]
-#[command(
-    name = "racecheck",
-    version,
-    about = "Deterministic race-condition checks for trading systems"
-)]
+#[command(name = "racecheck", version, about = "Deterministic race-condition checks for trading systems")]
 struct Cli {
     /// The folder of scenario files.
     #[arg(long, global = true, value_name = "DIR")]
@@ -61,13 +57,13 @@ enum Command {
     Replay {
         /// The handle, as a report prints it: `<scenario>/<variant>/shuttle:…` or `…/loom:…`.
         handle: String,
+        /// For a loom handle: also write loom's own checkpoint file of the execution here (a loom
+        /// search started from it with `LOOM_CHECKPOINT_FILE` fails on its first execution).
+        #[arg(long, value_name = "FILE")]
+        loom_checkpoint: Option<PathBuf>,
     },
     #[command(name = "__child", hide = true)]
-    Child {
-        path: PathBuf,
-        variant: String,
-        job: String,
-    },
+    Child { path: PathBuf, variant: String, job: String },
 }
 
 /// A bad input: exit code 2.
@@ -108,15 +104,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run {
-            scenario,
-            variants,
-            schedulers,
-            budget,
-            seed,
-            jobs,
-        } => run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs),
-        Command::Replay { handle } => replay(&dir, &handle),
+        Command::Run { scenario, variants, schedulers, budget, seed, jobs } => {
+            run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs)
+        }
+        Command::Replay { handle, loom_checkpoint } => replay(&dir, &handle, loom_checkpoint),
         Command::Summary { jobs } => {
             let all = load_all(&dir, &[])?;
             let plans: Vec<Plan<'_>> = all
@@ -129,20 +120,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 .collect();
             let runs = run::run(&runner(jobs)?, &plans, |_, _| {});
             print!("{}", scenarios::summary::render(&runs));
-            Ok(if runs.iter().all(run::ScenarioRun::ok) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(if runs.iter().all(run::ScenarioRun::ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Child { path, variant, job } => {
             let scenario = scenario::load(&path, scenarios::find_race).map_err(|e| bad(e.to_string()))?;
             let job = Job::from_arg(&job).map_err(bad)?;
             let target = format!("{}/{variant}", scenario.id);
-            let model = scenario
-                .race
-                .model(&target, &variant, &scenario.params)
-                .map_err(|e| bad(e.to_string()))?;
+            let model = scenario.race.model(&target, &variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
             isolate::serve(&model, &job);
             Ok(ExitCode::SUCCESS)
         }
@@ -159,17 +143,11 @@ fn list() {
 
 fn load_all(dir: &std::path::Path, ids: &[String]) -> Result<Vec<scenario::Scenario>> {
     let files = scenario::files(dir).map_err(|e| bad(e.to_string()))?;
-    let known: Vec<String> = files
-        .iter()
-        .filter_map(|f| f.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
+    let known: Vec<String> =
+        files.iter().filter_map(|f| f.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect();
     for id in ids {
         if !known.contains(id) {
-            return Err(bad(format!(
-                "unknown scenario `{id}`; expected one of: {}",
-                known.join(", ")
-            )));
+            return Err(bad(format!("unknown scenario `{id}`; expected one of: {}", known.join(", "))));
         }
     }
     files
@@ -186,13 +164,11 @@ fn default_strategy(name: &str, seed: Option<u64>) -> Result<Strategy> {
         "pct" => Strategy::Pct { seed, depth: 3 },
         "urw" => Strategy::Urw { seed },
         "dfs" => Strategy::Dfs,
-        "loom" => Strategy::Loom {
-            preemption_bound: Some(3),
-        },
+        "loom" => Strategy::Loom { preemption_bound: Some(3) },
         "threads" => Strategy::Threads,
-        other => bail!(bad(format!(
-            "unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom, threads"
-        ))),
+        other => {
+            bail!(bad(format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom, threads")))
+        }
     })
 }
 
@@ -209,12 +185,8 @@ fn portfolio(
     }
     for name in schedulers {
         let strategy = default_strategy(name, seed)?;
-        let from_file: Vec<Exploration> = s
-            .explorations
-            .iter()
-            .filter(|e| e.strategy.name() == name)
-            .cloned()
-            .collect();
+        let from_file: Vec<Exploration> =
+            s.explorations.iter().filter(|e| e.strategy.name() == name).cloned().collect();
         if from_file.is_empty() {
             chosen.push(Exploration::new(strategy, budget.unwrap_or(1000)));
         } else {
@@ -270,11 +242,7 @@ fn run(
         if chosen.is_empty() {
             continue;
         }
-        plans.push(Plan {
-            scenario: s,
-            variants: chosen,
-            explorations: portfolio(s, schedulers, budget, seed)?,
-        });
+        plans.push(Plan { scenario: s, variants: chosen, explorations: portfolio(s, schedulers, budget, seed)? });
     }
     let runner = runner(jobs)?;
     let tty = std::io::stderr().is_terminal();
@@ -312,25 +280,17 @@ fn runner(jobs: Option<usize>) -> Result<Runner> {
     Ok(Runner { program, jobs })
 }
 
-fn replay(dir: &std::path::Path, text: &str) -> Result<ExitCode> {
-    let handle: Handle = text
-        .parse()
-        .map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
-    let (id, variant) = handle
-        .target
-        .split_once('/')
-        .ok_or_else(|| anyhow!("the handle has no variant"))?;
+fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>) -> Result<ExitCode> {
+    let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
+    if loom_checkpoint.is_some() && !matches!(handle.replay, harness::Replay::Loom { .. }) {
+        return Err(bad("--loom-checkpoint needs a loom handle (`<scenario>/<variant>/loom:<bound>:<execution>`)"));
+    }
+    let (id, variant) = handle.target.split_once('/').ok_or_else(|| anyhow!("the handle has no variant"))?;
     let all = load_all(dir, &[id.to_owned()])?;
     let s = &all[0];
     s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
-    let step_limit = s
-        .explorations
-        .first()
-        .map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
-    let job = Job::Replay {
-        handle: handle.clone(),
-        step_limit,
-    };
+    let step_limit = s.explorations.first().map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
+    let job = Job::Replay { handle: handle.clone(), step_limit };
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let outcome = isolate::run_in_child(&program, &run::child_args(s, variant), &job);
     println!("replay of {handle}");
@@ -339,9 +299,15 @@ fn replay(dir: &std::path::Path, text: &str) -> Result<ExitCode> {
     if let Some(trace) = &outcome.trace {
         println!("trace:\n{}", trace.render());
     }
-    Ok(if outcome.verdict.is_failure() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    if let Some(path) = loom_checkpoint {
+        let path = std::path::absolute(&path).unwrap_or(path);
+        let job = Job::LoomCheckpoint { handle: handle.clone(), step_limit, path: path.clone() };
+        let written = isolate::run_in_child(&runner(Some(1))?.program, &run::child_args(s, variant), &job);
+        if written.verdict != outcome.verdict {
+            println!("loom checkpoint: not written: {}", written.verdict);
+            return Ok(ExitCode::from(1));
+        }
+        println!("loom checkpoint: {} (a loom search started from it fails on its first execution)", path.display());
+    }
+    Ok(if outcome.verdict.is_failure() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -26,11 +26,7 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
     let _ = writeln!(out, "scenario {}: race `{}`, {}", s.id, s.race.id(), s.race.title());
     let _ = writeln!(out, "source: {}", s.race.source());
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{:<16} {:<12} {:<12} {}",
-        "variant", "expected", "verdict", "result"
-    );
+    let _ = writeln!(out, "{:<16} {:<12} {:<12} {}", "variant", "expected", "verdict", "result");
     for (variant, expected, actual) in run.expectations() {
         let result = if expected == actual { "ok" } else { "UNEXPECTED" };
         let _ = writeln!(out, "{variant:<16} {expected:<12} {actual:<12} {result}");
@@ -68,11 +64,7 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
                 let _ = writeln!(out, "replay: racecheck replay {h}");
             }
             let Some(trace) = &o.trace else { continue };
-            let text = if trace.events.is_empty() {
-                "  (no events)\n".to_owned()
-            } else {
-                trace.render()
-            };
+            let text = if trace.events.is_empty() { "  (no events)\n".to_owned() } else { trace.render() };
             if let Some((same, _)) = shown.iter().find(|(_, t)| *t == text) {
                 let _ = writeln!(out, "trace: the same as {}'s", same.exploration.strategy);
             } else {

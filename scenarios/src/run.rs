@@ -65,9 +65,7 @@ impl ScenarioRun<'_> {
 
     /// Whether every variant run got its expected verdict.
     pub fn ok(&self) -> bool {
-        self.expectations()
-            .iter()
-            .all(|(_, expected, actual)| expected == actual)
+        self.expectations().iter().all(|(_, expected, actual)| expected == actual)
     }
 }
 
@@ -96,11 +94,7 @@ pub fn run<'a>(
     let work: Vec<(usize, &'static str, &Exploration)> = plans
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| {
-            p.variants
-                .iter()
-                .flat_map(move |v| p.explorations.iter().map(move |e| (i, *v, e)))
-        })
+        .flat_map(|(i, p)| p.variants.iter().flat_map(move |v| p.explorations.iter().map(move |e| (i, *v, e))))
         .collect();
     let total = work.len();
     let next = Mutex::new(0usize);
@@ -129,20 +123,11 @@ pub fn run<'a>(
         }
     });
     let mut outcomes = done.into_inner().expect("the results").into_iter();
-    let mut runs: Vec<ScenarioRun<'a>> = plans
-        .iter()
-        .map(|p| ScenarioRun {
-            scenario: p.scenario,
-            cells: Vec::new(),
-        })
-        .collect();
+    let mut runs: Vec<ScenarioRun<'a>> =
+        plans.iter().map(|p| ScenarioRun { scenario: p.scenario, cells: Vec::new() }).collect();
     for (plan, variant, exploration) in work {
         let outcome = outcomes.next().flatten().expect("every exploration ran");
-        runs[plan].cells.push(Cell {
-            variant,
-            exploration: (*exploration).clone(),
-            outcome,
-        });
+        runs[plan].cells.push(Cell { variant, exploration: (*exploration).clone(), outcome });
     }
     runs
 }

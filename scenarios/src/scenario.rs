@@ -49,10 +49,7 @@ pub struct Scenario {
 
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scenario")
-            .field("id", &self.id)
-            .field("race", &self.race.id())
-            .finish_non_exhaustive()
+        f.debug_struct("Scenario").field("id", &self.id).field("race", &self.race.id()).finish_non_exhaustive()
     }
 }
 
@@ -128,38 +125,18 @@ pub fn parse(
         let message = e.message().to_owned();
         match e.span() {
             Some(span) => at(span.start, message),
-            None => ScenarioError {
-                path: path.to_owned(),
-                line: None,
-                message,
-            },
+            None => ScenarioError { path: path.to_owned(), line: None, message },
         }
     })?;
-    let id = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let race = find(raw.race.get_ref()).ok_or_else(|| {
-        at(
-            raw.race.span().start,
-            format!(
-                "unknown race `{}`; `racecheck list` shows the races",
-                raw.race.get_ref()
-            ),
-        )
+        at(raw.race.span().start, format!("unknown race `{}`; `racecheck list` shows the races", raw.race.get_ref()))
     })?;
     let step_limit = raw.step_limit.unwrap_or(harness::explore::DEFAULT_STEP_LIMIT);
     let mut explorations = Vec::new();
     for s in &raw.schedulers {
         let mut e = exploration(s.get_ref()).map_err(|(m, key_line)| {
-            at(
-                if key_line {
-                    s.get_ref().scheduler.span().start
-                } else {
-                    s.span().start
-                },
-                m,
-            )
+            at(if key_line { s.get_ref().scheduler.span().start } else { s.span().start }, m)
         })?;
         e.step_limit = step_limit;
         if matches!(e.strategy, Strategy::Loom { .. }) && race.threads() + 1 > harness::explore::LOOM_MAX_THREADS {
@@ -194,20 +171,13 @@ pub fn parse(
         if !VERDICTS.contains(&verdict.get_ref().as_str()) {
             return Err(at(
                 verdict.span().start,
-                format!(
-                    "unknown verdict `{}`; expected one of: {}",
-                    verdict.get_ref(),
-                    VERDICTS.join(", ")
-                ),
+                format!("unknown verdict `{}`; expected one of: {}", verdict.get_ref(), VERDICTS.join(", ")),
             ));
         }
         expect.push((*known, verdict.get_ref().clone()));
     }
     if let Some(missing) = race.variants().iter().find(|v| !raw.expect.get_ref().contains_key(**v)) {
-        return Err(at(
-            raw.expect.span().start,
-            format!("[expect] has no verdict for variant `{missing}`"),
-        ));
+        return Err(at(raw.expect.span().start, format!("[expect] has no verdict for variant `{missing}`")));
     }
     expect.sort_by_key(|(v, _)| race.variants().iter().position(|k| k == v));
     let (params, params_at) = match raw.params {
@@ -217,14 +187,7 @@ pub fn parse(
     // Build one model now, so that bad parameters are reported here, with the file and line.
     race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
         .map_err(|e| at(params_at, format!("[params]: {e}")))?;
-    Ok(Scenario {
-        id,
-        path: path.to_owned(),
-        race,
-        params,
-        explorations,
-        expect,
-    })
+    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect })
 }
 
 /// The exploration `s` asks for; on an error, the message and whether it is about the
@@ -241,33 +204,22 @@ fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
             return Err((why.into(), true));
         }
         other => {
-            return Err((
-                format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom"),
-                true,
-            ))
+            return Err((format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom"), true))
         }
     };
     let entry = |m: String| (m, false);
-    for (key, given) in [
-        ("seed", s.seed.is_some()),
-        ("depth", s.depth.is_some()),
-        ("preemption_bound", s.preemption_bound.is_some()),
-    ] {
+    for (key, given) in
+        [("seed", s.seed.is_some()), ("depth", s.depth.is_some()), ("preemption_bound", s.preemption_bound.is_some())]
+    {
         if given && !allowed.contains(&key) {
             let takes: String = allowed.iter().map(|a| format!(", {a}")).collect();
-            return Err(entry(format!(
-                "scheduler `{name}` takes no `{key}`; it takes: budget{takes}"
-            )));
+            return Err(entry(format!("scheduler `{name}` takes no `{key}`; it takes: budget{takes}")));
         }
     }
     let need = |v: Option<u64>, key: &str| v.ok_or_else(|| entry(format!("scheduler `{name}` needs `{key}`")));
     let strategy = match name {
-        "random" => Strategy::Random {
-            seed: need(s.seed, "seed")?,
-        },
-        "urw" => Strategy::Urw {
-            seed: need(s.seed, "seed")?,
-        },
+        "random" => Strategy::Random { seed: need(s.seed, "seed")? },
+        "urw" => Strategy::Urw { seed: need(s.seed, "seed")? },
         "pct" => Strategy::Pct {
             seed: need(s.seed, "seed")?,
             depth: s
@@ -276,9 +228,7 @@ fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
                 .ok_or_else(|| entry("scheduler `pct` needs `depth` of 1 or more".into()))?,
         },
         "dfs" => Strategy::Dfs,
-        _ => Strategy::Loom {
-            preemption_bound: s.preemption_bound,
-        },
+        _ => Strategy::Loom { preemption_bound: s.preemption_bound },
     };
     if s.budget == 0 {
         return Err(entry("`budget` must be at least 1".into()));

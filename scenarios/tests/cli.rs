@@ -40,17 +40,9 @@ fn run_prints_verdict_executions_first_failure_and_handle_and_exits_0() {
     ] {
         assert!(out.contains(needle), "missing `{needle}` in:\n{out}");
     }
-    for scheduler in [
-        "random(seed=1)",
-        "pct(depth=3, seed=1)",
-        "urw(seed=1)",
-        "dfs ",
-        "loom(preemptions<=3)",
-    ] {
-        let caught = out
-            .lines()
-            .skip_while(|l| *l != "## before")
-            .any(|l| l.starts_with(scheduler) && l.contains("violated"));
+    for scheduler in ["random(seed=1)", "pct(depth=3, seed=1)", "urw(seed=1)", "dfs ", "loom(preemptions<=3)"] {
+        let caught =
+            out.lines().skip_while(|l| *l != "## before").any(|l| l.starts_with(scheduler) && l.contains("violated"));
         assert!(caught, "`before` not caught by {scheduler}:\n{out}");
     }
 }
@@ -82,14 +74,7 @@ fn handles_and_traces(out: &str) -> Vec<(String, String)> {
 
 #[test]
 fn replay_in_a_fresh_process_prints_the_identical_trace_every_time() {
-    let out = stdout(&racecheck(&[
-        "run",
-        "reentry",
-        "--variant",
-        "before",
-        "--variant",
-        "documented-fix",
-    ]));
+    let out = stdout(&racecheck(&["run", "reentry", "--variant", "before", "--variant", "documented-fix"]));
     let found = handles_and_traces(&out);
     assert!(found.len() >= 4, "{out}");
     assert!(found.iter().any(|(h, _)| h.contains("/loom:")) && found.iter().any(|(h, _)| h.contains("/shuttle:")));
@@ -98,14 +83,8 @@ fn replay_in_a_fresh_process_prints_the_identical_trace_every_time() {
             let o = racecheck(&["replay", &handle]);
             let replayed = stdout(&o);
             assert_eq!(o.status.code(), Some(0), "{replayed}");
-            assert!(
-                replayed.contains("verdict: violated: 2 live entry orders for ABC"),
-                "{replayed}"
-            );
-            assert!(
-                replayed.contains(&trace),
-                "replay of {handle} differs:\n{replayed}\nexpected:\n{trace}"
-            );
+            assert!(replayed.contains("verdict: violated: 2 live entry orders for ABC"), "{replayed}");
+            assert!(replayed.contains(&trace), "replay of {handle} differs:\n{replayed}\nexpected:\n{trace}");
         }
     }
 }
@@ -122,6 +101,19 @@ fn a_loom_deadlock_is_contained_and_replayable() {
     assert!(replayed.contains(&trace), "{replayed}");
 }
 
+#[test]
+fn a_loom_handle_exports_a_checkpoint_loom_replays_first() {
+    let path = std::env::temp_dir().join(format!("racecheck-cli-checkpoint-{}.json", std::process::id()));
+    let path_arg = path.display().to_string();
+    let o = racecheck(&["replay", "reentry/documented-fix/loom:3:18", "--loom-checkpoint", &path_arg]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("loom checkpoint: "), "{out}");
+    assert!(std::fs::metadata(&path).is_ok_and(|m| m.len() > 0));
+    std::fs::remove_file(&path).expect("remove the checkpoint");
+    assert_bad_input(&["replay", "reentry/before/shuttle:1.ab", "--loom-checkpoint", &path_arg], "needs a loom handle");
+}
+
 fn assert_bad_input(args: &[&str], expected: &str) {
     let o = racecheck(args);
     let err = stderr(&o);
@@ -132,18 +124,9 @@ fn assert_bad_input(args: &[&str], expected: &str) {
 
 #[test]
 fn bad_arguments_are_one_line_errors_with_exit_code_2() {
-    assert_bad_input(
-        &["run", "no-such-race"],
-        "unknown scenario `no-such-race`; expected one of:",
-    );
-    assert_bad_input(
-        &["run", "reentry", "--variant", "fixed"],
-        "unknown variant `fixed`; expected one of:",
-    );
-    assert_bad_input(
-        &["run", "reentry", "--scheduler", "fifo"],
-        "unknown scheduler `fifo`; expected one of:",
-    );
+    assert_bad_input(&["run", "no-such-race"], "unknown scenario `no-such-race`; expected one of:");
+    assert_bad_input(&["run", "reentry", "--variant", "fixed"], "unknown variant `fixed`; expected one of:");
+    assert_bad_input(&["run", "reentry", "--scheduler", "fifo"], "unknown scheduler `fifo`; expected one of:");
     assert_bad_input(&["run", "reentry", "--budget", "lots"], "invalid value 'lots'");
     assert_bad_input(&["replay", "reentry/before/shuttle:zz"], "malformed replay handle");
     assert_bad_input(&["replay", "nonsense"], "malformed replay handle");

@@ -13,10 +13,7 @@ use scenarios::scenario;
 
 fn runner() -> Runner {
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Runner {
-        program: env!("CARGO_BIN_EXE_racecheck").into(),
-        jobs,
-    }
+    Runner { program: env!("CARGO_BIN_EXE_racecheck").into(), jobs }
 }
 
 #[test]
@@ -30,22 +27,14 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
     assert!(all.len() >= 2, "the scenario folder holds the scenarios");
     let plans: Vec<Plan<'_>> = all
         .iter()
-        .map(|s| Plan {
-            scenario: s,
-            variants: s.race.variants().to_vec(),
-            explorations: s.explorations.clone(),
-        })
+        .map(|s| Plan { scenario: s, variants: s.race.variants().to_vec(), explorations: s.explorations.clone() })
         .collect();
     let runs = run::run(&runner(), &plans, |_, _| {});
     let mut unexpected = Vec::new();
     for r in &runs {
         let text = report::render(r);
-        let config: Vec<String> = r
-            .scenario
-            .explorations
-            .iter()
-            .map(|e| format!("{} budget {}", e.strategy, e.budget))
-            .collect();
+        let config: Vec<String> =
+            r.scenario.explorations.iter().map(|e| format!("{} budget {}", e.strategy, e.budget)).collect();
         insta::with_settings!({
             snapshot_path => "../../reports",
             prepend_module_to_snapshot => false,
@@ -59,11 +48,7 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
             unexpected.push(text);
         }
     }
-    assert!(
-        unexpected.is_empty(),
-        "verdicts differ from the scenarios' expectations:\n{}",
-        unexpected.join("\n")
-    );
+    assert!(unexpected.is_empty(), "verdicts differ from the scenarios' expectations:\n{}", unexpected.join("\n"));
     let summary = scenarios::summary::render(&runs);
     let path = dir.join("../reports/README.md");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();

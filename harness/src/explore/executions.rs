@@ -40,11 +40,7 @@ impl Executions {
     pub(super) fn each(&self) -> impl Fn() + Send + Sync + 'static {
         let (body, window, step_limit, record_at) =
             (Arc::clone(&self.body), self.window, self.step_limit, self.record_at);
-        let (count, reached, last) = (
-            Arc::clone(&self.count),
-            Arc::clone(&self.reached),
-            Arc::clone(&self.last),
-        );
+        let (count, reached, last) = (Arc::clone(&self.count), Arc::clone(&self.reached), Arc::clone(&self.last));
         move || {
             let n = count.fetch_add(1, Ordering::Relaxed) + 1;
             let execution = Execution::new(step_limit, record_at == Some(n));
@@ -75,11 +71,6 @@ impl Executions {
         if let (true, Some(w), Some(e)) = (last_failed, self.window, &last) {
             reached += u64::from(e.reached().contains(w));
         }
-        (
-            reached,
-            Trace {
-                events: last.map(|e| e.take_events()).unwrap_or_default(),
-            },
-        )
+        (reached, Trace { events: last.map(|e| e.take_events()).unwrap_or_default() })
     }
 }

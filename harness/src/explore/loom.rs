@@ -11,6 +11,7 @@
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
 
 use super::executions::Executions;
 use super::{Exploration, Model, Run};
@@ -61,12 +62,33 @@ struct Searched {
     trace: Trace,
 }
 
+/// Where loom keeps its checkpoint, and whether it starts from one.
+#[derive(Clone, Copy)]
+enum Checkpoint<'a> {
+    None,
+    /// Write the path of every execution to the file (the failing one's stays).
+    Write(&'a Path),
+    /// Start from the path in the file.
+    Read(&'a Path),
+}
+
 fn search(
     model: &Model,
     preemption_bound: Option<usize>,
     budget: u64,
     step_limit: u64,
     record_at: Option<u64>,
+) -> Searched {
+    search_with(model, preemption_bound, budget, step_limit, record_at, Checkpoint::None)
+}
+
+fn search_with(
+    model: &Model,
+    preemption_bound: Option<usize>,
+    budget: u64,
+    step_limit: u64,
+    record_at: Option<u64>,
+    checkpoint: Checkpoint<'_>,
 ) -> Searched {
     let runs = Executions::new(model, step_limit, record_at);
     let each = runs.each();
@@ -80,7 +102,15 @@ fn search(
         each();
     };
     let _scope = runtime::enter(Runtime::Loom);
-    let b = builder(preemption_bound, step_limit);
+    let mut b = builder(preemption_bound, step_limit);
+    match checkpoint {
+        Checkpoint::None => {}
+        Checkpoint::Write(path) => {
+            b.checkpoint_file = Some(path.to_owned());
+            b.checkpoint_interval = 1;
+        }
+        Checkpoint::Read(path) => b.checkpoint_file = Some(path.to_owned()),
+    }
     let go = || b.check(body);
     let result = if record_at.is_some() {
         tracing::subscriber::with_default(Recorder, || panic::catch_unwind(AssertUnwindSafe(go)))
@@ -94,24 +124,12 @@ fn search(
         Err(payload) => (runs.count(), false, Some(Verdict::from_panic(payload.as_ref()))),
     };
     let (reached_window, trace) = runs.finish(failure.is_some());
-    Searched {
-        executions,
-        completed,
-        reached_window,
-        failure,
-        trace,
-    }
+    Searched { executions, completed, reached_window, failure, trace }
 }
 
 /// Explores `model` under loom.
 pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Option<usize>) -> Run {
-    let s = search(
-        model,
-        preemption_bound,
-        exploration.budget,
-        exploration.step_limit,
-        None,
-    );
+    let s = search(model, preemption_bound, exploration.budget, exploration.step_limit, None);
     let failed = s.failure.is_some();
     Run {
         executions: s.executions,
@@ -119,15 +137,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Op
         reached_window: s.reached_window,
         first_failure: failed.then_some(s.executions),
         failures: u64::from(failed),
-        failure: s.failure.map(|v| {
-            (
-                v,
-                Some(Replay::Loom {
-                    preemption_bound,
-                    execution: s.executions,
-                }),
-            )
-        }),
+        failure: s.failure.map(|v| (v, Some(Replay::Loom { preemption_bound, execution: s.executions }))),
     }
 }
 
@@ -148,12 +158,34 @@ pub(super) fn replay(
             ),
         },
         None if s.executions < execution => Verdict::ModelPanic {
-            message: format!(
-                "replay diverged: the search has only {} executions, not {execution}",
-                s.executions
-            ),
+            message: format!("replay diverged: the search has only {} executions, not {execution}", s.executions),
         },
         None => Verdict::Holds,
     };
     (verdict, s.trace)
+}
+
+/// Writes loom's own checkpoint file for execution `execution` of the search to `path`, then
+/// checks it: a loom search started from that file must fail on its first execution, with the
+/// same verdict. Returns the verdict, or why the checkpoint does not reproduce it.
+pub(super) fn write_checkpoint(
+    model: &Model,
+    preemption_bound: Option<usize>,
+    execution: u64,
+    step_limit: u64,
+    path: &Path,
+) -> Result<Verdict, String> {
+    // loom starts from an existing checkpoint file: start from scratch.
+    if path.exists() {
+        std::fs::remove_file(path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+    }
+    let written = search_with(model, preemption_bound, execution, step_limit, None, Checkpoint::Write(path));
+    let Some(verdict) = written.failure.filter(|_| written.executions == execution) else {
+        return Err(format!("execution {execution} of the search does not fail"));
+    };
+    let reread = search_with(model, preemption_bound, 1, step_limit, None, Checkpoint::Read(path));
+    match reread.failure {
+        Some(v) if v == verdict => Ok(verdict),
+        other => Err(format!("a search from the checkpoint ended {other:?}, not `{verdict}`")),
+    }
 }

@@ -36,11 +36,7 @@ pub struct Model {
 impl Model {
     /// A model called `target` (`<scenario>/<variant>`, used in replay handles).
     pub fn new(target: impl Into<String>, body: impl Fn() + Send + Sync + 'static) -> Self {
-        Self {
-            target: target.into(),
-            window: None,
-            body: Arc::new(body),
-        }
+        Self { target: target.into(), window: None, body: Arc::new(body) }
     }
 
     /// Names the race window (see [`crate::reached`]): a `holds` that never reached it is
@@ -68,10 +64,7 @@ impl Model {
 
 impl fmt::Debug for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Model")
-            .field("target", &self.target)
-            .field("window", &self.window)
-            .finish()
+        f.debug_struct("Model").field("target", &self.target).field("window", &self.window).finish()
     }
 }
 
@@ -131,9 +124,7 @@ impl fmt::Display for Strategy {
         match self {
             Self::Random { seed } | Self::Urw { seed } => write!(f, "{}(seed={seed})", self.name()),
             Self::Pct { seed, depth } => write!(f, "pct(depth={depth}, seed={seed})"),
-            Self::Loom {
-                preemption_bound: Some(b),
-            } => write!(f, "loom(preemptions<={b})"),
+            Self::Loom { preemption_bound: Some(b) } => write!(f, "loom(preemptions<={b})"),
             Self::Loom { preemption_bound: None } => write!(f, "loom(unbounded)"),
             Self::Dfs | Self::Threads => f.write_str(self.name()),
         }
@@ -157,11 +148,7 @@ pub struct Exploration {
 impl Exploration {
     /// `strategy` for at most `budget` executions, with the default step limit.
     pub fn new(strategy: Strategy, budget: u64) -> Self {
-        Self {
-            strategy,
-            budget,
-            step_limit: DEFAULT_STEP_LIMIT,
-        }
+        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT }
     }
 }
 
@@ -237,10 +224,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
         Some((verdict, replay)) => {
             outcome.verdict = verdict;
             if let Some(replay) = replay {
-                let handle = Handle {
-                    target: model.target.clone(),
-                    replay,
-                };
+                let handle = Handle { target: model.target.clone(), replay };
                 let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
                 if replayed != outcome.verdict {
                     outcome.verdict = Verdict::ModelPanic {
@@ -262,10 +246,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
 pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace) {
     match &handle.replay {
         Replay::Shuttle { schedule } => shuttle::replay(model, schedule, step_limit),
-        Replay::Loom {
-            preemption_bound,
-            execution,
-        } => loom::replay(model, *preemption_bound, *execution, step_limit),
+        Replay::Loom { preemption_bound, execution } => loom::replay(model, *preemption_bound, *execution, step_limit),
     }
 }
 
@@ -276,3 +257,19 @@ pub(crate) fn loom_progress() -> Option<(Option<usize>, u64)> {
 
 /// The most threads a loom execution may have, its main thread included.
 pub const LOOM_MAX_THREADS: usize = loom::MAX_THREADS;
+
+/// Writes loom's checkpoint file for a loom handle's execution to `path`, and checks that a loom
+/// search started from it fails at once with the same verdict (see [`crate::handle`]).
+pub fn write_loom_checkpoint(
+    model: &Model,
+    handle: &Handle,
+    step_limit: u64,
+    path: &std::path::Path,
+) -> Result<Verdict, String> {
+    match handle.replay {
+        Replay::Loom { preemption_bound, execution } => {
+            loom::write_checkpoint(model, preemption_bound, execution, step_limit, path)
+        }
+        Replay::Shuttle { .. } => Err("only a loom handle has a loom checkpoint".into()),
+    }
+}

@@ -86,14 +86,8 @@ struct Ran {
 }
 
 fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, step_limit: u64, record: bool) -> Ran {
-    let progress = Rc::new(RefCell::new(Progress {
-        budget,
-        ..Progress::default()
-    }));
-    let recording = Recording {
-        inner: scheduler,
-        progress: Rc::clone(&progress),
-    };
+    let progress = Rc::new(RefCell::new(Progress { budget, ..Progress::default() }));
+    let recording = Recording { inner: scheduler, progress: Rc::clone(&progress) };
     let runs = Executions::new(model, step_limit, record.then_some(1));
     let _scope = runtime::enter(Runtime::Shuttle);
     let runner = Runner::new(recording, config(step_limit));
@@ -105,17 +99,9 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, st
         panic::catch_unwind(AssertUnwindSafe(go))
     };
     let p = progress.borrow();
-    let failure = result
-        .err()
-        .map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule.clone()));
+    let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule.clone()));
     let (reached_window, trace) = runs.finish(failure.is_some());
-    Ran {
-        started: p.started,
-        completed: p.completed,
-        reached_window,
-        failure,
-        trace,
-    }
+    Ran { started: p.started, completed: p.completed, reached_window, failure, trace }
 }
 
 /// Explores `model` with the shuttle scheduler `strategy` names.
@@ -124,28 +110,16 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
     let iterations = usize::try_from(budget).unwrap_or(usize::MAX);
     let (model, limit) = (model, exploration.step_limit);
     let ran = match *strategy {
-        Strategy::Random { seed } => run_with(
-            model,
-            RandomScheduler::new_from_seed(seed, iterations),
-            budget,
-            limit,
-            false,
-        ),
+        Strategy::Random { seed } => {
+            run_with(model, RandomScheduler::new_from_seed(seed, iterations), budget, limit, false)
+        }
         // Note the order: `PctScheduler::new_from_seed(seed, depth, iterations)`.
-        Strategy::Pct { seed, depth } => run_with(
-            model,
-            PctScheduler::new_from_seed(seed, depth, iterations),
-            budget,
-            limit,
-            false,
-        ),
-        Strategy::Urw { seed } => run_with(
-            model,
-            UrwRandomScheduler::new_from_seed(seed, iterations),
-            budget,
-            limit,
-            false,
-        ),
+        Strategy::Pct { seed, depth } => {
+            run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), budget, limit, false)
+        }
+        Strategy::Urw { seed } => {
+            run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), budget, limit, false)
+        }
         Strategy::Dfs => run_with(model, DfsScheduler::new(None, false), budget, limit, false),
         Strategy::Loom { .. } | Strategy::Threads => {
             unreachable!("not a shuttle scheduler: {strategy}")
@@ -169,14 +143,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
 pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace) {
     let schedule = match crate::schedule::decode(schedule) {
         Ok(s) => s,
-        Err(why) => {
-            return (
-                Verdict::ModelPanic {
-                    message: format!("cannot replay: {why}"),
-                },
-                Trace::default(),
-            )
-        }
+        Err(why) => return (Verdict::ModelPanic { message: format!("cannot replay: {why}") }, Trace::default()),
     };
     let ran = run_with(model, ReplayScheduler::new_from_schedule(schedule), 1, step_limit, true);
     (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace)

@@ -27,21 +27,17 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         executions = n;
         let each = runs.each();
         let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("racecheck-execution".into())
-            .spawn(move || {
-                let _scope = runtime::enter(Runtime::Std);
-                let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(each)));
-            });
+        let spawned = std::thread::Builder::new().name("racecheck-execution".into()).spawn(move || {
+            let _scope = runtime::enter(Runtime::Std);
+            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(each)));
+        });
         let verdict = match spawned.map(|_| rx.recv_timeout(STALL)) {
             Ok(Ok(Ok(()))) => continue,
             Ok(Ok(Err(payload))) => Verdict::from_panic(payload.as_ref()),
-            Ok(Err(_)) => Verdict::Deadlock {
-                details: format!("no progress for {} s on real threads", STALL.as_secs()),
-            },
-            Err(e) => Verdict::ModelPanic {
-                message: format!("cannot spawn a thread: {e}"),
-            },
+            Ok(Err(_)) => {
+                Verdict::Deadlock { details: format!("no progress for {} s on real threads", STALL.as_secs()) }
+            }
+            Err(e) => Verdict::ModelPanic { message: format!("cannot spawn a thread: {e}") },
         };
         failures += 1;
         first_failure.get_or_insert(n);
@@ -52,12 +48,5 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         }
     }
     let (reached_window, _) = runs.finish(false);
-    Run {
-        executions,
-        completed: false,
-        reached_window,
-        failure,
-        first_failure,
-        failures,
-    }
+    Run { executions, completed: false, reached_window, failure, first_failure, failures }
 }

@@ -21,9 +21,7 @@ pub struct Service<S> {
 impl<S> Service<S> {
     /// A service whose state starts as `state`.
     pub fn new(state: S) -> Self {
-        Self {
-            state: Mutex::new(state),
-        }
+        Self { state: Mutex::new(state) }
     }
 
     /// One call: a scheduling point, then `f` runs on the service's state, atomically.
