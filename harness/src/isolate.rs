@@ -38,6 +38,9 @@ pub enum Job {
         handle: Handle,
         /// The step limit it ran with.
         step_limit: u64,
+        /// Also search the same failure with the fewest preemptions.
+        #[serde(default)]
+        minimize: bool,
     },
     /// Write loom's checkpoint file for a loom handle's execution, and check it.
     LoomCheckpoint {
@@ -107,6 +110,8 @@ fn crashed(job: &Job, message: String) -> Outcome {
         reached_window: 0,
         handle,
         trace: None,
+        preemptions: None,
+        minimal: None,
     }
 }
 
@@ -137,15 +142,23 @@ pub fn serve(model: &Model, job: &Job) {
                 reached_window: 0,
                 handle: Some(Handle { target: target.clone(), replay: Replay::Loom { preemption_bound, execution } }),
                 trace: (!trace.is_empty()).then_some(Trace { events: trace }),
+                preemptions: None,
+                minimal: None,
             });
         }
         previous(info);
     }));
     let outcome = match job {
         Job::Explore(exploration) => explore::explore(model, exploration),
-        Job::Replay { handle, step_limit } => {
-            let (verdict, trace) = explore::replay_traced(model, handle, *step_limit);
+        Job::Replay { handle, step_limit, minimize } => {
+            let (verdict, trace, preemptions) = explore::replay_counted(model, handle, *step_limit);
+            let bound = explore::minimize_bound(&handle.replay, preemptions);
+            let minimal = (*minimize && verdict.is_failure())
+                .then(|| explore::minimize(model, &verdict, bound, *step_limit))
+                .flatten();
             Outcome {
+                preemptions,
+                minimal,
                 failures: u64::from(verdict.is_failure()),
                 first_failure: verdict.is_failure().then_some(1),
                 verdict,
@@ -168,6 +181,8 @@ pub fn serve(model: &Model, job: &Job) {
                 reached_window: 0,
                 handle: Some(handle.clone()),
                 trace: None,
+                preemptions: None,
+                minimal: None,
             }
         }
     };

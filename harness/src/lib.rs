@@ -26,7 +26,10 @@ pub mod trace;
 pub mod verdict;
 
 pub use check::{reached, violated, Inside, Overlap, Violation};
-pub use explore::{explore, replay_traced, write_loom_checkpoint, Coverage, Exploration, Model, Outcome, Strategy};
+pub use explore::{
+    explore, minimize, replay_counted, replay_traced, write_loom_checkpoint, Counterexample, Coverage, Exploration,
+    Model, Outcome, Strategy,
+};
 pub use handle::{Handle, Replay};
 pub use race::{Race, RaceError};
 pub use runtime::StepLimitExceeded;

@@ -104,3 +104,12 @@ fn a_loom_handle_writes_a_checkpoint_that_loom_replays_on_its_first_execution() 
     assert!(std::fs::read_to_string(&path).expect("the checkpoint").starts_with('{'));
     std::fs::remove_file(&path).expect("remove the checkpoint");
 }
+
+#[test]
+fn real_threads_run_the_same_model_and_count_failing_runs() {
+    let o = explore(&models::locked_update("selftest/locked-update"), &Exploration::new(Strategy::Threads, 20));
+    assert_eq!((o.verdict, o.executions, o.failures, o.coverage), (Verdict::Holds, 20, 0, Coverage::Sampled));
+    let o = explore(&models::broken_model("selftest/model-panic"), &Exploration::new(Strategy::Threads, 5));
+    assert_eq!((o.verdict.name(), o.failures, o.first_failure), ("model-panic", 5, Some(1)));
+    assert!(o.handle.is_none(), "real threads cannot be replayed");
+}

@@ -61,6 +61,9 @@ enum Command {
         /// search started from it with `LOOM_CHECKPOINT_FILE` fails on its first execution).
         #[arg(long, value_name = "FILE")]
         loom_checkpoint: Option<PathBuf>,
+        /// Show the handle's own execution, not the same failure with the fewest preemptions.
+        #[arg(long)]
+        as_found: bool,
     },
     #[command(name = "__child", hide = true)]
     Child { path: PathBuf, variant: String, job: String },
@@ -107,7 +110,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run { scenario, variants, schedulers, budget, seed, jobs } => {
             run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs)
         }
-        Command::Replay { handle, loom_checkpoint } => replay(&dir, &handle, loom_checkpoint),
+        Command::Replay { handle, loom_checkpoint, as_found } => replay(&dir, &handle, loom_checkpoint, as_found),
         Command::Summary { jobs } => {
             let all = load_all(&dir, &[])?;
             let plans: Vec<Plan<'_>> = all
@@ -280,7 +283,7 @@ fn runner(jobs: Option<usize>) -> Result<Runner> {
     Ok(Runner { program, jobs })
 }
 
-fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>) -> Result<ExitCode> {
+fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>, as_found: bool) -> Result<ExitCode> {
     let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
     if loom_checkpoint.is_some() && !matches!(handle.replay, harness::Replay::Loom { .. }) {
         return Err(bad("--loom-checkpoint needs a loom handle (`<scenario>/<variant>/loom:<bound>:<execution>`)"));
@@ -290,14 +293,30 @@ fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>) -
     let s = &all[0];
     s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
     let step_limit = s.explorations.first().map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);
-    let job = Job::Replay { handle: handle.clone(), step_limit };
+    let job = Job::Replay { handle: handle.clone(), step_limit, minimize: !as_found };
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let outcome = isolate::run_in_child(&program, &run::child_args(s, variant), &job);
     println!("replay of {handle}");
     println!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
     println!("verdict: {}", outcome.verdict);
-    if let Some(trace) = &outcome.trace {
-        println!("trace:\n{}", trace.render());
+    let own = outcome.preemptions.map_or_else(|| "not counted under loom".to_owned(), |p| p.to_string());
+    match &outcome.minimal {
+        Some(m) if m.handle == handle => {
+            println!("preemptions: {} (no execution with fewer fails this way)", m.preemptions);
+            println!("trace:\n{}", m.trace.render());
+        }
+        Some(m) => {
+            println!("preemptions: {own} as found; the same failure with the fewest, {}:", m.preemptions);
+            println!("  racecheck replay {}", m.handle);
+            println!("  (`--as-found` shows the handle's own execution)");
+            println!("trace (fewest preemptions):\n{}", m.trace.render());
+        }
+        None => {
+            println!("preemptions: {own}");
+            if let Some(trace) = &outcome.trace {
+                println!("trace:\n{}", trace.render());
+            }
+        }
     }
     if let Some(path) = loom_checkpoint {
         let path = std::path::absolute(&path).unwrap_or(path);

@@ -45,8 +45,9 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
             insta::assert_snapshot!(r.scenario.id.clone(), text);
         });
         if !r.ok() {
-            unexpected.push(text);
+            unexpected.push(text.clone());
         }
+        assert_minimal_is_no_longer_than_found(&text);
     }
     assert!(unexpected.is_empty(), "verdicts differ from the scenarios' expectations:\n{}", unexpected.join("\n"));
     let summary = scenarios::summary::render(&runs);
@@ -57,6 +58,24 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
             std::fs::write(&path, &summary).expect("write reports/README.md");
         } else {
             panic!("reports/README.md is stale; regenerate it with `racecheck summary > reports/README.md`");
+        }
+    }
+}
+
+/// For every violation, the counterexample shown has no more preemptions than the one found.
+fn assert_minimal_is_no_longer_than_found(report: &str) {
+    let lines: Vec<&str> = report.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("as found (") else { continue };
+        let found: Option<u64> = match rest.split_once(" preemptions)") {
+            Some((n, _)) => n.strip_prefix("at most ").unwrap_or(n).parse().ok(),
+            None => None,
+        };
+        let minimal =
+            lines.get(i + 1).and_then(|l| l.strip_prefix("fewest preemptions (")).and_then(|r| r.split_once(')'));
+        if let (Some(found), Some((m, _))) = (found, minimal) {
+            let m: u64 = m.parse().expect("a count");
+            assert!(m <= found, "a counterexample with {m} preemptions shown for one found with {found}:\n{report}");
         }
     }
 }

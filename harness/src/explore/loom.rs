@@ -137,6 +137,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Op
         reached_window: s.reached_window,
         first_failure: failed.then_some(s.executions),
         failures: u64::from(failed),
+        preemptions: None,
         failure: s.failure.map(|v| (v, Some(Replay::Loom { preemption_bound, execution: s.executions }))),
     }
 }

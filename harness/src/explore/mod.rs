@@ -8,6 +8,7 @@
 //! In-process exploration under loom aborts the process on a deadlock (loom's behaviour); run
 //! loom through [`crate::isolate`] wherever a model might deadlock.
 
+mod bounded;
 mod executions;
 mod loom;
 mod shuttle;
@@ -184,6 +185,38 @@ pub struct Outcome {
     pub handle: Option<Handle>,
     /// The failing execution's trace, recorded from its replay.
     pub trace: Option<Trace>,
+    /// Preemptions in the failing execution as found (`None` under loom, which does not say;
+    /// its search bound is an upper bound).
+    pub preemptions: Option<u64>,
+    /// The same failure with the fewest preemptions there are, when the search for it finished.
+    pub minimal: Option<Counterexample>,
+}
+
+/// A failing execution with the fewest preemptions: what reports and replays show first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterexample {
+    /// Its replay handle.
+    pub handle: Handle,
+    /// Its preemptions (switches away from a thread that could have gone on).
+    pub preemptions: u64,
+    /// Its trace.
+    pub trace: Trace,
+}
+
+/// At most this many executions go into the search for a minimal counterexample.
+pub const MINIMIZE_BUDGET: u64 = 50_000;
+
+/// Preemptions tried when the first failure came from a search without a bound.
+const UNBOUNDED_MINIMIZE: usize = 3;
+
+/// Searches, with iterative preemption bounding under shuttle, the failure `verdict` of `model`
+/// with the fewest preemptions, up to `max_bound`, and replays it for its trace.
+pub fn minimize(model: &Model, verdict: &Verdict, max_bound: u64, step_limit: u64) -> Option<Counterexample> {
+    let max_bound = usize::try_from(max_bound).unwrap_or(usize::MAX);
+    let (schedule, preemptions) = shuttle::minimize(model, verdict, max_bound, step_limit, MINIMIZE_BUDGET)?;
+    let handle = Handle { target: model.target.clone(), replay: Replay::Shuttle { schedule } };
+    let (replayed, trace) = replay_traced(model, &handle, step_limit);
+    (replayed.name() == verdict.name()).then_some(Counterexample { handle, preemptions, trace })
 }
 
 /// What one run of executions saw, before a verdict is made of it.
@@ -194,6 +227,8 @@ pub(crate) struct Run {
     pub failure: Option<(Verdict, Option<Replay>)>,
     pub first_failure: Option<u64>,
     pub failures: u64,
+    /// Preemptions in the failing execution, where the runtime lets the harness count them.
+    pub preemptions: Option<u64>,
 }
 
 /// Explores `model` as `exploration` says, and replays a failure to trace it.
@@ -217,6 +252,8 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
         reached_window: run.reached_window,
         handle: None,
         trace: None,
+        preemptions: run.preemptions,
+        minimal: None,
     };
     match run.failure {
         None if model.window.is_some() && run.reached_window == 0 => outcome.verdict = Verdict::Vacuous,
@@ -235,7 +272,11 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
                     };
                 }
                 outcome.trace = Some(trace);
+                let max_bound = minimize_bound(&handle.replay, run.preemptions);
                 outcome.handle = Some(handle);
+                if outcome.verdict.is_failure() {
+                    outcome.minimal = minimize(model, &outcome.verdict, max_bound, exploration.step_limit);
+                }
             }
         }
     }
@@ -244,9 +285,31 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
 
 /// Replays the execution `handle` names, with the trace recorder on.
 pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace) {
+    let (verdict, trace, _) = replay_counted(model, handle, step_limit);
+    (verdict, trace)
+}
+
+/// Replays the execution `handle` names, with its trace and, under shuttle, its preemptions.
+pub fn replay_counted(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace, Option<u64>) {
     match &handle.replay {
-        Replay::Shuttle { schedule } => shuttle::replay(model, schedule, step_limit),
-        Replay::Loom { preemption_bound, execution } => loom::replay(model, *preemption_bound, *execution, step_limit),
+        Replay::Shuttle { schedule } => {
+            let (verdict, trace, preemptions) = shuttle::replay(model, schedule, step_limit);
+            (verdict, trace, Some(preemptions))
+        }
+        Replay::Loom { preemption_bound, execution } => {
+            let (verdict, trace) = loom::replay(model, *preemption_bound, *execution, step_limit);
+            (verdict, trace, None)
+        }
+    }
+}
+
+/// The largest preemption bound worth searching below a failure found with `preemptions`
+/// (counted) under `replay`.
+pub fn minimize_bound(replay: &Replay, preemptions: Option<u64>) -> u64 {
+    match (replay, preemptions) {
+        (_, Some(p)) => p,
+        (Replay::Loom { preemption_bound: Some(b), .. }, None) => *b as u64,
+        _ => UNBOUNDED_MINIMIZE as u64,
     }
 }
 

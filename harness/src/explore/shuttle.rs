@@ -14,6 +14,7 @@ use shuttle::scheduler::{
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
+use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
@@ -28,6 +29,8 @@ struct Progress {
     started: u64,
     completed: bool,
     schedule: Schedule,
+    /// Preemptions in the current execution (see [`super::bounded::is_preemption`]).
+    preemptions: usize,
 }
 
 /// Wraps a scheduler: enforces the budget and records the current execution's schedule.
@@ -46,6 +49,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
             Some(ref schedule) => {
                 p.started += 1;
                 p.schedule = schedule.clone();
+                p.preemptions = 0;
             }
         }
         next
@@ -54,7 +58,9 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
         let next = self.inner.next_task(runnable, current, is_yielding);
         if let Some(task) = next {
-            self.progress.borrow_mut().schedule.push_task(task);
+            let mut p = self.progress.borrow_mut();
+            p.schedule.push_task(task);
+            p.preemptions += usize::from(is_preemption(runnable, current, is_yielding, task));
         }
         next
     }
@@ -79,6 +85,8 @@ fn config(step_limit: u64) -> Config {
 /// What running a scheduler to its end (or first failure) gave.
 struct Ran {
     started: u64,
+    /// Preemptions in the last execution (the failing one, when one failed).
+    preemptions: usize,
     completed: bool,
     reached_window: u64,
     failure: Option<(Verdict, Schedule)>,
@@ -101,7 +109,7 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, st
     let p = progress.borrow();
     let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule.clone()));
     let (reached_window, trace) = runs.finish(failure.is_some());
-    Ran { started: p.started, completed: p.completed, reached_window, failure, trace }
+    Ran { started: p.started, preemptions: p.preemptions, completed: p.completed, reached_window, failure, trace }
 }
 
 /// Explores `model` with the shuttle scheduler `strategy` names.
@@ -132,6 +140,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
         reached_window: ran.reached_window,
         first_failure: failed.then_some(ran.started),
         failures: u64::from(failed),
+        preemptions: failed.then_some(ran.preemptions as u64),
         failure: ran.failure.map(|(verdict, schedule)| {
             let replay = crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
             (verdict, replay)
@@ -139,12 +148,52 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
     }
 }
 
-/// Replays one encoded schedule with the trace recorder on.
-pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace) {
+/// Replays one encoded schedule with the trace recorder on; also says its preemptions.
+pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace, u64) {
     let schedule = match crate::schedule::decode(schedule) {
         Ok(s) => s,
-        Err(why) => return (Verdict::ModelPanic { message: format!("cannot replay: {why}") }, Trace::default()),
+        Err(why) => return (Verdict::ModelPanic { message: format!("cannot replay: {why}") }, Trace::default(), 0),
     };
     let ran = run_with(model, ReplayScheduler::new_from_schedule(schedule), 1, step_limit, true);
-    (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace)
+    (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace, ran.preemptions as u64)
+}
+
+/// Whether `found` is the same failure as `wanted`: the same verdict, and for a violation the
+/// same invariant (its values may differ).
+fn same_failure(found: &Verdict, wanted: &Verdict) -> bool {
+    match (found, wanted) {
+        (Verdict::Violated(a), Verdict::Violated(b)) => a.invariant == b.invariant,
+        _ => found.name() == wanted.name(),
+    }
+}
+
+/// Searches bounds 0, 1, … `max_bound` for an execution that fails as `wanted` does; returns
+/// its schedule and preemption count, or `None` when none was found within `budget` executions
+/// (then no claim of minimality can be made).
+pub(super) fn minimize(
+    model: &Model,
+    wanted: &Verdict,
+    max_bound: usize,
+    step_limit: u64,
+    budget: u64,
+) -> Option<(String, u64)> {
+    let mut spent = 0;
+    for bound in 0..=max_bound {
+        let search = Shared(Rc::new(RefCell::new(Bounded::new(bound))));
+        loop {
+            let ran = run_with(model, search.clone(), budget.saturating_sub(spent), step_limit, false);
+            spent += ran.started;
+            match ran.failure {
+                Some((found, schedule)) if same_failure(&found, wanted) => {
+                    return crate::schedule::encode(&schedule).map(|s| (s, ran.preemptions as u64));
+                }
+                // Another failure: the search goes on past it.
+                Some(_) if spent < budget => continue,
+                Some(_) => return None,
+                None if ran.completed => break,
+                None => return None,
+            }
+        }
+    }
+    None
 }

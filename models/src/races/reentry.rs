@@ -21,6 +21,9 @@
 //! - `correct-fix`: the check *reserves* the entry under the lock (`entry_order_id` becomes
 //!   "placing"), the broker call happens outside the lock as the write-up wants, and the id (or,
 //!   on a rejection, the released reservation) is written under the lock afterwards.
+//! - `correct-fix-mutant`: the correct fix broken on purpose — the reservation is written in a
+//!   second critical section, after the lock that checked was released. It must read
+//!   `violated`: it is the proof that the gate turns red when a fix regresses by one line.
 //!
 //! ## Invariants
 //! - At most one live entry order or open position for the symbol.
@@ -49,6 +52,7 @@ enum Variant {
     Before,
     DocumentedFix,
     CorrectFix,
+    CorrectFixMutant,
 }
 
 /// A scenario's parameters.
@@ -128,7 +132,7 @@ impl Bot {
                     && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
                     && below
             }
-            Variant::DocumentedFix | Variant::CorrectFix => {
+            Variant::DocumentedFix | Variant::CorrectFix | Variant::CorrectFixMutant => {
                 let mut s = self.state.lock();
                 let should = s.triggered
                     && !s.in_position
@@ -156,7 +160,7 @@ impl Bot {
                     && !self.read("in_position", |s| s.in_position)
                     && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
             }
-            Variant::DocumentedFix | Variant::CorrectFix => {
+            Variant::DocumentedFix | Variant::CorrectFix | Variant::CorrectFixMutant => {
                 let s = self.state.lock();
                 let should = s.pending_retry
                     && !s.in_position
@@ -200,6 +204,17 @@ impl Bot {
                 }
                 s.entry_order_id = Entry::Placing;
                 tracing::info!("place_buy_stop: under lock, reserves the entry; lock released");
+            }
+            Variant::CorrectFixMutant => {
+                let s = self.state.lock();
+                if s.in_position || s.entry_order_id != Entry::None {
+                    tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
+                    return;
+                }
+                drop(s);
+                // The one-line regression: the reservation moved out of the checking lock.
+                self.state.lock().entry_order_id = Entry::Placing;
+                tracing::info!("place_buy_stop: reserves the entry in a second critical section");
             }
         }
         let p = &self.params;
@@ -300,7 +315,7 @@ impl Race for Reentry {
     }
 
     fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
+        &["before", "documented-fix", "correct-fix", "correct-fix-mutant"]
     }
 
     fn threads(&self) -> usize {
@@ -312,7 +327,8 @@ impl Race for Reentry {
         let variant = match variant {
             "before" => Variant::Before,
             "documented-fix" => Variant::DocumentedFix,
-            _ => Variant::CorrectFix,
+            "correct-fix" => Variant::CorrectFix,
+            _ => Variant::CorrectFixMutant,
         };
         let params: Params = harness::race::params(self.id(), params)?;
         Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
