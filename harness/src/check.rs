@@ -23,7 +23,8 @@ pub struct Violation {
 /// Stops the execution: `invariant` does not hold, as `details` shows.
 pub fn violated(invariant: &str, details: impl Into<String>) -> ! {
     let violation = Violation { invariant: invariant.to_owned(), details: details.into() };
-    trace::push(format!("VIOLATION: {} ({})", violation.details, violation.invariant));
+    let text = format!("{} ({})", violation.details, violation.invariant);
+    trace::push_event(crate::sync::thread::current_name(), text, trace::EventKind::Violation);
     std::panic::panic_any(violation)
 }
 

@@ -21,6 +21,7 @@ pub mod race;
 pub(crate) mod runtime;
 pub mod schedule;
 pub mod selftest;
+pub mod svg;
 pub mod sync;
 pub mod trace;
 pub mod verdict;

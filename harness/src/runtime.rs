@@ -51,6 +51,11 @@ impl Execution {
         Arc::new(Self { step_limit, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
     }
 
+    /// Whether this execution records a trace.
+    pub(crate) fn recording(&self) -> bool {
+        lock(&self.events).is_some()
+    }
+
     pub(crate) fn take_events(&self) -> Vec<Event> {
         lock(&self.events).take().unwrap_or_default()
     }

@@ -17,6 +17,27 @@ use tracing::{Level, Metadata, Subscriber};
 use crate::runtime;
 use crate::sync::thread;
 
+/// What kind of step an event is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EventKind {
+    /// Something the actor read, decided or did.
+    #[default]
+    Step,
+    /// What an outside system (a [`crate::sync::Service`]) did during a call by the actor.
+    Call {
+        /// The service's name (`broker`, `kv`, `db`).
+        service: String,
+    },
+    /// The scheduler switched away from the actor while it could have gone on.
+    Preempted {
+        /// The actor that ran next.
+        next: String,
+    },
+    /// An invariant broke.
+    Violation,
+}
+
 /// One thing an actor did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -24,6 +45,9 @@ pub struct Event {
     pub actor: String,
     /// What it did, with the values it saw, as the model wrote it.
     pub text: String,
+    /// What kind of step it is.
+    #[serde(default, flatten)]
+    pub kind: EventKind,
 }
 
 /// The events of one execution, in order.
@@ -34,15 +58,77 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// Renders the trace for people: one numbered step a line, the actor, what it did.
+    /// The actors in the order they first act, the execution's main thread last.
+    pub fn actors(&self) -> Vec<&str> {
+        let mut actors: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if !actors.contains(&e.actor.as_str()) {
+                actors.push(&e.actor);
+            }
+        }
+        if let Some(i) = actors.iter().position(|a| *a == thread::MAIN) {
+            let main = actors.remove(i);
+            actors.push(main);
+        }
+        actors
+    }
+
+    /// Renders the trace for people: numbered steps, one column per actor, calls to outside
+    /// systems marked `->`, preemptions marked, and the violation with its values at the end.
     pub fn render(&self) -> String {
-        let width = self.events.iter().map(|e| e.actor.len()).max().unwrap_or(0);
+        let acting = |a: &&str| self.events.iter().any(|e| e.actor == *a && e.kind != EventKind::Violation);
+        let actors: Vec<&str> = self.actors().into_iter().filter(acting).collect();
+        let width = self.events.iter().map(|e| line(e).len()).max().unwrap_or(0).clamp(12, COLUMN);
         let mut out = String::new();
+        let _ = write!(out, "step");
+        for a in &actors {
+            let _ = write!(out, "  {a:<width$}");
+        }
+        out = out.trim_end().to_owned();
+        out.push('\n');
         for (i, e) in self.events.iter().enumerate() {
-            let _ = writeln!(out, "{:>4}  {:<width$}  {}", i + 1, e.actor, e.text);
+            if e.kind == EventKind::Violation {
+                let _ = writeln!(out, "{:>4}  VIOLATION ({}): {}", i + 1, e.actor, e.text);
+                continue;
+            }
+            let column = actors.iter().position(|a| *a == e.actor).unwrap_or(0);
+            for (n, piece) in wrap(&line(e), width).iter().enumerate() {
+                let step = if n == 0 { format!("{:>4}", i + 1) } else { "    ".to_owned() };
+                let pad = column * (width + 2);
+                let _ = writeln!(out, "{step}  {:pad$}{piece}", "");
+            }
         }
         out
     }
+}
+
+/// The widest a trace column grows before its text wraps.
+const COLUMN: usize = 44;
+
+/// An event as it reads in its actor's column.
+fn line(e: &Event) -> String {
+    match &e.kind {
+        EventKind::Step | EventKind::Violation => e.text.clone(),
+        EventKind::Call { .. } => format!("-> {}", e.text),
+        EventKind::Preempted { next } => format!("-- preempted: {next} runs --"),
+    }
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces where it can.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let current = lines.last_mut().expect("never empty");
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        let current = lines.last_mut().expect("never empty");
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines
 }
 
 fn is_library(target: &str) -> bool {
@@ -86,12 +172,49 @@ impl Subscriber for Recorder {
 }
 
 /// Appends an event by the calling thread to the current execution, if it is being recorded.
+/// Inside a [`crate::sync::Service`] call, the event is the service's answer.
 pub(crate) fn push(text: String) {
+    let actor = thread::current_name();
+    let service = SERVICE.with(|s| s.borrow().iter().rev().find(|(a, _)| *a == actor).map(|(_, s)| *s));
+    let kind = match service {
+        Some(service) => EventKind::Call { service: service.to_owned() },
+        None => EventKind::Step,
+    };
+    push_event(actor, text, kind);
+}
+
+/// Appends an event to the current execution, if it is being recorded.
+pub(crate) fn push_event(actor: String, text: String, kind: EventKind) {
     runtime::with_execution(|e| {
         if let Some(events) = runtime::lock(&e.events).as_mut() {
-            events.push(Event { actor: thread::current_name(), text });
+            events.push(Event { actor, text, kind });
         }
     });
+}
+
+thread_local! {
+    /// The service calls under way in a recorded execution, by actor. Every task of a shuttle or
+    /// loom execution runs on this one OS thread, and a call may itself contain a scheduling
+    /// point (a service reading the simulated clock), so the call belongs to an actor, not to
+    /// the thread.
+    static SERVICE: std::cell::RefCell<Vec<(String, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks the events the calling actor emits while `f` runs as the answers of `service`.
+pub(crate) fn in_service<R>(service: &'static str, f: impl FnOnce() -> R) -> R {
+    if runtime::with_execution(runtime::Execution::recording) != Some(true) {
+        return f();
+    }
+    let actor = thread::current_name();
+    SERVICE.with(|s| s.borrow_mut().push((actor.clone(), service)));
+    let result = f();
+    SERVICE.with(|s| {
+        let mut calls = s.borrow_mut();
+        if let Some(i) = calls.iter().rposition(|(a, _)| *a == actor) {
+            calls.remove(i);
+        }
+    });
+    result
 }
 
 /// Turns an event's fields into one line: the message first, then `name=value` pairs.

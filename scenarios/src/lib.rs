@@ -5,8 +5,10 @@
 //! variant under each scheduler, one child process an exploration; [`report`] renders the
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
 
+pub mod export;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 pub mod scenario;
 pub mod summary;
 

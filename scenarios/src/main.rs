@@ -13,6 +13,27 @@ use harness::{Exploration, Handle, Strategy};
 use scenarios::run::{self, Plan, Runner};
 use scenarios::{report, scenario};
 
+/// `println!` to stdout that ends the program quietly when stdout is gone (`racecheck list |
+/// head`): a closed pipe is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` to stdout, as [`out!`].
+macro_rules! outp {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "racecheck", version, about = "Deterministic race-condition checks for trading systems")]
 struct Cli {
@@ -21,6 +42,14 @@ struct Cli {
     scenarios: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// What `racecheck run` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +75,9 @@ enum Command {
         /// Explorations at once (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Output: the text reports, JSON (schema: scenarios/schema/report.schema.json) or JUnit XML.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Run every scenario and print the summary table kept as `reports/README.md`.
     Summary {
@@ -64,6 +96,17 @@ enum Command {
         /// Show the handle's own execution, not the same failure with the fewest preemptions.
         #[arg(long)]
         as_found: bool,
+        /// Also write the trace shown as an SVG swimlane diagram to FILE.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Show the trace one step at a time, waiting for Enter between steps.
+        #[arg(long)]
+        step: bool,
+    },
+    /// Scaffold a new race: its model file, its scenario file and its registry line.
+    New {
+        /// The race id: lowercase words joined by `-`, like `stale-cancel`.
+        race: String,
     },
     #[command(name = "__child", hide = true)]
     Child { path: PathBuf, variant: String, job: String },
@@ -107,10 +150,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { scenario, variants, schedulers, budget, seed, jobs } => {
-            run(&dir, &scenario, &variants, &schedulers, budget, seed, jobs)
+        Command::Run { scenario, variants, schedulers, budget, seed, jobs, format } => {
+            run(&dir, &RunOptions { ids: scenario, variants, schedulers, budget, seed, jobs, format })
         }
-        Command::Replay { handle, loom_checkpoint, as_found } => replay(&dir, &handle, loom_checkpoint, as_found),
+        Command::Replay { handle, loom_checkpoint, as_found, svg, step } => {
+            replay(&dir, &handle, &ReplayOptions { loom_checkpoint, as_found, svg, step })
+        }
         Command::Summary { jobs } => {
             let all = load_all(&dir, &[])?;
             let plans: Vec<Plan<'_>> = all
@@ -122,8 +167,20 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 })
                 .collect();
             let runs = run::run(&runner(jobs)?, &plans, |_, _| {});
-            print!("{}", scenarios::summary::render(&runs));
+            outp!("{}", scenarios::summary::render(&runs));
             Ok(if runs.iter().all(run::ScenarioRun::ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::New { race } => {
+            let root = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let made = scenarios::scaffold::new_race(&root, &race).map_err(bad)?;
+            out!("wrote {}", made.model.display());
+            out!("wrote {}", made.scenario.display());
+            out!("added one line to {}", made.registry.display());
+            out!("next: follow models/GUIDE.md; `racecheck run {race}` stops at the [expect] verdicts to decide");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Child { path, variant, job } => {
             let scenario = scenario::load(&path, scenarios::find_race).map_err(|e| bad(e.to_string()))?;
@@ -138,9 +195,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 fn list() {
     for race in scenarios::races() {
-        println!("{:<24} {}", race.id(), race.title());
-        println!("{:<24} source: {}", "", race.source());
-        println!("{:<24} variants: {}", "", race.variants().join(", "));
+        out!("{:<24} {}", race.id(), race.title());
+        out!("{:<24} source: {}", "", race.source());
+        out!("{:<24} variants: {}", "", race.variants().join(", "));
     }
 }
 
@@ -213,15 +270,20 @@ fn portfolio(
     Ok(chosen)
 }
 
-fn run(
-    dir: &std::path::Path,
-    ids: &[String],
-    variants: &[String],
-    schedulers: &[String],
+/// What `racecheck run` was asked to do.
+struct RunOptions {
+    ids: Vec<String>,
+    variants: Vec<String>,
+    schedulers: Vec<String>,
     budget: Option<u64>,
     seed: Option<u64>,
     jobs: Option<usize>,
-) -> Result<ExitCode> {
+    format: Format,
+}
+
+fn run(dir: &std::path::Path, options: &RunOptions) -> Result<ExitCode> {
+    let RunOptions { ids, variants, schedulers, budget, seed, jobs, format } = options;
+    let (budget, seed, jobs) = (*budget, *seed, *jobs);
     let all = load_all(dir, ids)?;
     let mut plans = Vec::new();
     for s in &all {
@@ -257,23 +319,31 @@ fn run(
             }
         }
     });
+    let ok = runs.iter().all(run::ScenarioRun::ok);
+    match format {
+        Format::Json => outp!("{}", scenarios::export::json(&runs)),
+        Format::Junit => outp!("{}", scenarios::export::junit(&runs)),
+        Format::Text => print_text(&runs),
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_text(runs: &[run::ScenarioRun<'_>]) {
     let mut failed = Vec::new();
     for (i, r) in runs.iter().enumerate() {
         if i > 0 {
-            println!("\n{}", "=".repeat(78));
+            out!("\n{}", "=".repeat(78));
         }
-        print!("{}", report::render(r));
+        outp!("{}", report::render(r));
         if !r.ok() {
             failed.push(r.scenario.id.clone());
         }
     }
-    println!();
+    out!();
     if failed.is_empty() {
-        println!("racecheck: {} scenario(s), every expectation met", runs.len());
-        Ok(ExitCode::SUCCESS)
+        out!("racecheck: {} scenario(s), every expectation met", runs.len());
     } else {
-        println!("racecheck: expectations failed in: {}", failed.join(", "));
-        Ok(ExitCode::from(1))
+        out!("racecheck: expectations failed in: {}", failed.join(", "));
     }
 }
 
@@ -283,7 +353,17 @@ fn runner(jobs: Option<usize>) -> Result<Runner> {
     Ok(Runner { program, jobs })
 }
 
-fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>, as_found: bool) -> Result<ExitCode> {
+/// How `racecheck replay` shows what it replays.
+struct ReplayOptions {
+    loom_checkpoint: Option<PathBuf>,
+    as_found: bool,
+    svg: Option<PathBuf>,
+    step: bool,
+}
+
+fn replay(dir: &std::path::Path, text: &str, options: &ReplayOptions) -> Result<ExitCode> {
+    let ReplayOptions { loom_checkpoint, as_found, .. } = options;
+    let (loom_checkpoint, as_found) = (loom_checkpoint.clone(), *as_found);
     let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
     if loom_checkpoint.is_some() && !matches!(handle.replay, harness::Replay::Loom { .. }) {
         return Err(bad("--loom-checkpoint needs a loom handle (`<scenario>/<variant>/loom:<bound>:<execution>`)"));
@@ -296,26 +376,41 @@ fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>, a
     let job = Job::Replay { handle: handle.clone(), step_limit, minimize: !as_found };
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let outcome = isolate::run_in_child(&program, &run::child_args(s, variant), &job);
-    println!("replay of {handle}");
-    println!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
-    println!("verdict: {}", outcome.verdict);
+    out!("replay of {handle}");
+    out!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
+    out!("verdict: {}", outcome.verdict);
     let own = outcome.preemptions.map_or_else(|| "not counted under loom".to_owned(), |p| p.to_string());
-    match &outcome.minimal {
+    let (shown, shown_handle, shown_preemptions) = match &outcome.minimal {
         Some(m) if m.handle == handle => {
-            println!("preemptions: {} (no execution with fewer fails this way)", m.preemptions);
-            println!("trace:\n{}", m.trace.render());
+            out!("preemptions: {} (no execution with fewer fails this way)", m.preemptions);
+            out!("trace:");
+            (Some(&m.trace), &m.handle, Some(m.preemptions))
         }
         Some(m) => {
-            println!("preemptions: {own} as found; the same failure with the fewest, {}:", m.preemptions);
-            println!("  racecheck replay {}", m.handle);
-            println!("  (`--as-found` shows the handle's own execution)");
-            println!("trace (fewest preemptions):\n{}", m.trace.render());
+            out!("preemptions: {own} as found; the same failure with the fewest, {}:", m.preemptions);
+            out!("  racecheck replay {}", m.handle);
+            out!("  (`--as-found` shows the handle's own execution)");
+            out!("trace (fewest preemptions):");
+            (Some(&m.trace), &m.handle, Some(m.preemptions))
         }
         None => {
-            println!("preemptions: {own}");
-            if let Some(trace) = &outcome.trace {
-                println!("trace:\n{}", trace.render());
-            }
+            out!("preemptions: {own}");
+            out!("trace:");
+            (outcome.trace.as_ref(), &handle, outcome.preemptions)
+        }
+    };
+    if let Some(trace) = shown {
+        if options.step {
+            step_through(trace)?;
+        } else {
+            out!("{}", trace.render());
+        }
+        if let Some(path) = &options.svg {
+            let title = format!("{} / {variant}: {}", s.id, outcome.verdict);
+            let count = shown_preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
+            let svg = harness::svg::render(trace, &title, &format!("racecheck replay {shown_handle}{count}"));
+            std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+            out!("picture: {}", path.display());
         }
     }
     if let Some(path) = loom_checkpoint {
@@ -323,10 +418,43 @@ fn replay(dir: &std::path::Path, text: &str, loom_checkpoint: Option<PathBuf>, a
         let job = Job::LoomCheckpoint { handle: handle.clone(), step_limit, path: path.clone() };
         let written = isolate::run_in_child(&runner(Some(1))?.program, &run::child_args(s, variant), &job);
         if written.verdict != outcome.verdict {
-            println!("loom checkpoint: not written: {}", written.verdict);
+            out!("loom checkpoint: not written: {}", written.verdict);
             return Ok(ExitCode::from(1));
         }
-        println!("loom checkpoint: {} (a loom search started from it fails on its first execution)", path.display());
+        out!("loom checkpoint: {} (a loom search started from it fails on its first execution)", path.display());
     }
     Ok(if outcome.verdict.is_failure() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Prints the trace one step at a time: the header, then a step each time Enter is pressed
+/// (`q` then Enter stops). Without a terminal it prints every step, one after the other.
+fn step_through(trace: &harness::Trace) -> Result<()> {
+    use std::io::{BufRead as _, Write as _};
+    let text = trace.render();
+    let mut lines = text.lines().peekable();
+    if let Some(header) = lines.next() {
+        out!("{header}");
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock().lines();
+    while let Some(line) = lines.next() {
+        out!("{line}");
+        // A step's wrapped continuation lines belong to it.
+        while lines.peek().is_some_and(|l| l.starts_with("    ") && !l.starts_with("    1")) {
+            if let Some(more) = lines.next() {
+                out!("{more}");
+            }
+        }
+        if interactive && lines.peek().is_some() {
+            outp!("-- Enter: next step, q: stop -- ");
+            std::io::stdout().flush()?;
+            match input.next() {
+                Some(Ok(answer)) if answer.trim() == "q" => break,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+    }
+    Ok(())
 }

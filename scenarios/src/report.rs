@@ -65,6 +65,9 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
                 o.failures, o.executions
             );
         }
+        if let Some((file, _)) = picture(s.id.as_str(), variant, &cells) {
+            let _ = writeln!(out, "\npicture: {file}");
+        }
         let mut shown: Vec<(&Cell, String)> = Vec::new();
         for c in cells.iter().filter(|c| c.outcome.verdict.is_failure()) {
             let o = &c.outcome;
@@ -99,4 +102,36 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
         }
     }
     out
+}
+
+/// The counterexample a variant's report shows first: the first failing cell's, with the
+/// fewest preemptions where that search finished.
+fn shown<'c>(cells: &[&'c Cell]) -> Option<(&'c Cell, &'c harness::Handle, &'c harness::Trace, Option<u64>)> {
+    let c = cells.iter().find(|c| c.outcome.verdict.is_failure())?;
+    match (&c.outcome.minimal, &c.outcome.handle, &c.outcome.trace) {
+        (Some(m), _, _) => Some((c, &m.handle, &m.trace, Some(m.preemptions))),
+        (None, Some(h), Some(t)) => Some((c, h, t, c.outcome.preemptions)),
+        _ => None,
+    }
+}
+
+/// The picture of a variant's counterexample: its file name under `reports/` and its SVG.
+fn picture(scenario: &str, variant: &str, cells: &[&Cell]) -> Option<(String, String)> {
+    let (c, handle, trace, preemptions) = shown(cells)?;
+    let title = format!("{scenario} / {variant}: {}", c.outcome.verdict);
+    let count = preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
+    let subtitle = format!("racecheck replay {handle}{count}");
+    Some((format!("svg/{scenario}.{variant}.svg"), harness::svg::render(trace, &title, &subtitle)))
+}
+
+/// Every picture a scenario run's report links to: file name under `reports/`, and SVG.
+pub fn pictures(run: &ScenarioRun<'_>) -> Vec<(String, String)> {
+    let s = run.scenario;
+    s.expect
+        .iter()
+        .filter_map(|(variant, _)| {
+            let cells: Vec<&Cell> = run.cells.iter().filter(|c| c.variant == *variant).collect();
+            picture(&s.id, variant, &cells)
+        })
+        .collect()
 }

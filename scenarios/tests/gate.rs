@@ -50,6 +50,8 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
         assert_minimal_is_no_longer_than_found(&text);
     }
     assert!(unexpected.is_empty(), "verdicts differ from the scenarios' expectations:\n{}", unexpected.join("\n"));
+    let pictures: Vec<(String, String)> = runs.iter().flat_map(report::pictures).collect();
+    check_pictures(&dir.join("../reports"), &pictures);
     let summary = scenarios::summary::render(&runs);
     let path = dir.join("../reports/README.md");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -78,4 +80,30 @@ fn assert_minimal_is_no_longer_than_found(report: &str) {
             assert!(m <= found, "a counterexample with {m} preemptions shown for one found with {found}:\n{report}");
         }
     }
+}
+
+/// The committed pictures under `reports/svg/` are exactly the ones the reports link to.
+fn check_pictures(reports: &Path, pictures: &[(String, String)]) {
+    let update = std::env::var_os("INSTA_UPDATE").is_some_and(|v| v == "always");
+    let svg = reports.join("svg");
+    if update {
+        let _ = std::fs::remove_dir_all(&svg);
+        std::fs::create_dir_all(&svg).expect("create reports/svg");
+    }
+    for (file, content) in pictures {
+        let path = reports.join(file);
+        if update {
+            std::fs::write(&path, content).expect("write a picture");
+        } else {
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(committed == *content, "reports/{file} is stale or missing; regenerate the reports with `INSTA_UPDATE=always cargo test -p scenarios gate`");
+        }
+    }
+    let mut on_disk: Vec<String> = std::fs::read_dir(&svg)
+        .map(|d| d.filter_map(Result::ok).map(|e| format!("svg/{}", e.file_name().to_string_lossy())).collect())
+        .unwrap_or_default();
+    on_disk.sort();
+    let mut linked: Vec<String> = pictures.iter().map(|(f, _)| f.clone()).collect();
+    linked.sort();
+    assert_eq!(on_disk, linked, "reports/svg holds pictures no report links to, or misses some");
 }

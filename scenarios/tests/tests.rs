@@ -1,4 +1,7 @@
 //! The gate and the command line's contract, one integration-test root.
 
+mod browser;
 mod cli;
+mod export;
 mod gate;
+mod scaffold;

@@ -19,6 +19,8 @@ use super::executions::Executions;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
 use crate::runtime::{self, Runtime};
+use crate::sync::thread;
+use crate::trace::{self, EventKind};
 use crate::trace::{Recorder, Trace};
 use crate::verdict::Verdict;
 
@@ -60,7 +62,14 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         if let Some(task) = next {
             let mut p = self.progress.borrow_mut();
             p.schedule.push_task(task);
-            p.preemptions += usize::from(is_preemption(runnable, current, is_yielding, task));
+            if is_preemption(runnable, current, is_yielding, task) {
+                p.preemptions += 1;
+                // In a traced replay, the trace shows where the switch fell.
+                let name = |id| runnable.iter().find(|t| t.id() == id).map(|t| thread::actor_name(t.name().as_deref()));
+                if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {
+                    trace::push_event(from, String::new(), EventKind::Preempted { next });
+                }
+            }
         }
         next
     }

@@ -15,18 +15,25 @@ use super::Mutex;
 /// An outside system's state `S`, reached only through [`Service::call`].
 #[derive(Debug)]
 pub struct Service<S> {
+    name: &'static str,
     state: Mutex<S>,
 }
 
 impl<S> Service<S> {
-    /// A service whose state starts as `state`.
-    pub fn new(state: S) -> Self {
-        Self { state: Mutex::new(state) }
+    /// A service called `service` in traces, whose state starts as `state`.
+    pub fn named(name: &'static str, state: S) -> Self {
+        Self { name, state: Mutex::new(state) }
     }
 
-    /// One call: a scheduling point, then `f` runs on the service's state, atomically.
+    /// A service called `service` in traces; prefer [`Service::named`].
+    pub fn new(state: S) -> Self {
+        Self::named("service", state)
+    }
+
+    /// One call: a scheduling point, then `f` runs on the service's state, atomically. The
+    /// events `f` emits are the service's answers to the calling actor.
     pub fn call<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
         let mut state = self.state.lock();
-        f(&mut state)
+        crate::trace::in_service(self.name, || f(&mut state))
     }
 }

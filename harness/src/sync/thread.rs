@@ -81,8 +81,13 @@ pub fn current_name() -> String {
         Runtime::Shuttle => shuttle::thread::current().name().map(str::to_owned),
         Runtime::Loom => loom::thread::current().name().map(str::to_owned),
     };
+    actor_name(name.as_deref())
+}
+
+/// The actor name for a thread name: [`MAIN`] for an execution's main thread.
+pub(crate) fn actor_name(name: Option<&str>) -> String {
     match name {
-        Some(n) if n != "main-thread" && !n.starts_with("racecheck-") => n,
+        Some(n) if n != "main-thread" && !n.starts_with("racecheck-") => n.to_owned(),
         _ => MAIN.to_owned(),
     }
 }

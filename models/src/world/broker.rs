@@ -7,7 +7,7 @@
 //! What it models: entry (buy-stop), stop-loss and market orders; cancel; fill (whole or
 //! partial) of a resting order, by the test's own market actor; order status; positions.
 //! A scenario chooses the [`Behaviour`]: accept or reject new orders, fill market orders on
-//! arrival.
+//! arrival, report positions that lag the fills until the broker's state sync runs.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -85,6 +85,10 @@ pub struct Behaviour {
     pub reject: bool,
     /// Fill market orders in full as they arrive.
     pub fill_market_on_arrival: bool,
+    /// The positions the broker *reports* ([`SimBroker::reported_position`], the bot's
+    /// `get_positions()`) lag its fills: they catch up only when [`SimBroker::sync_positions`]
+    /// runs (the broker's own state sync). Off: they are always current.
+    pub lagging_positions: bool,
 }
 
 /// Why the broker refused a request.
@@ -111,6 +115,8 @@ struct Book {
     orders: BTreeMap<OrderId, Order>,
     /// Net position per symbol.
     positions: BTreeMap<String, i64>,
+    /// The positions as last synced, when `behaviour.lagging_positions` is on.
+    reported: BTreeMap<String, i64>,
     requests: Vec<Request>,
 }
 
@@ -123,11 +129,18 @@ pub struct SimBroker {
 impl SimBroker {
     /// A broker with no orders and no positions.
     pub fn new(behaviour: Behaviour) -> Self {
-        Self { book: Service::new(Book { behaviour, ..Book::default() }) }
+        Self { book: Service::named("broker", Book { behaviour, ..Book::default() }) }
     }
 
     /// Places an order; returns its id, or `Refused::Rejected`.
-    pub fn place(&self, symbol: &str, kind: Kind, side: Side, qty: u64, price: Option<Price>) -> Result<OrderId, Refused> {
+    pub fn place(
+        &self,
+        symbol: &str,
+        kind: Kind,
+        side: Side,
+        qty: u64,
+        price: Option<Price>,
+    ) -> Result<OrderId, Refused> {
         self.book.call(|b| {
             let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
             b.log(format!("place {kind:?} {side:?} {qty} {symbol}{at}"));
@@ -136,7 +149,8 @@ impl SimBroker {
                 return Err(Refused::Rejected);
             }
             let id = OrderId(b.orders.len() as u64 + 1);
-            let order = Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price, status: Status::Live };
+            let order =
+                Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price, status: Status::Live };
             b.orders.insert(id, order);
             tracing::info!("broker: order {id} accepted ({kind:?} {side:?} {qty} {symbol}{at})");
             if kind == Kind::Market && b.behaviour.fill_market_on_arrival {
@@ -169,6 +183,41 @@ impl SimBroker {
         self.book.call(|b| b.fill(id, qty))
     }
 
+    /// Moves a live order's trigger price (a modify request); `Refused::NotLive` when it is not
+    /// live.
+    pub fn modify(&self, id: OrderId, price: Price) -> Result<(), Refused> {
+        self.book.call(|b| {
+            b.log(format!("modify {id} @ {price}"));
+            match b.orders.get_mut(&id) {
+                Some(o) if o.status == Status::Live => {
+                    o.price = Some(price);
+                    tracing::info!("broker: order {id} modified to {price}");
+                    Ok(())
+                }
+                _ => {
+                    tracing::info!("broker: modify {id} refused: not live");
+                    Err(Refused::NotLive(id))
+                }
+            }
+        })
+    }
+
+    /// The market trades at `last`: fills `qty` of the newest live `kind` order for `symbol`
+    /// whose trigger that price reaches (a buy-stop at or below `last`, a sell-stop at or above
+    /// it, an order without a price always); returns the order it filled.
+    pub fn fill_triggered(&self, symbol: &str, kind: Kind, last: Price, qty: u64) -> Option<OrderId> {
+        self.book.call(|b| {
+            let reached = |o: &Order| match (o.side, o.price) {
+                (_, None) => true,
+                (Side::Buy, Some(p)) => p <= last,
+                (Side::Sell, Some(p)) => p >= last,
+            };
+            let live = |o: &&Order| o.kind == kind && o.symbol == symbol && o.status == Status::Live && reached(o);
+            let id = b.orders.values().rev().find(live)?.id;
+            b.fill(id, qty).then_some(id)
+        })
+    }
+
     /// The status of an order, `None` if the broker does not know it.
     pub fn status(&self, id: OrderId) -> Option<Status> {
         self.book.call(|b| {
@@ -182,6 +231,36 @@ impl SimBroker {
         self.book.call(|b| {
             b.log(format!("position {symbol}"));
             b.positions.get(symbol).copied().unwrap_or(0)
+        })
+    }
+
+    /// Starts the account holding `qty` of `symbol`, bought and settled before the scenario (the
+    /// reported position included).
+    pub fn hold(&self, symbol: &str, qty: u64) {
+        self.book.call(|b| {
+            let qty = qty as i64;
+            *b.positions.entry(symbol.to_owned()).or_default() += qty;
+            *b.reported.entry(symbol.to_owned()).or_default() += qty;
+            tracing::info!("broker: account holds {qty} {symbol}");
+        })
+    }
+
+    /// The position in `symbol` as the broker reports it (`get_positions()`): the net position,
+    /// or with `lagging_positions` the position as of the last [`SimBroker::sync_positions`].
+    pub fn reported_position(&self, symbol: &str) -> i64 {
+        self.book.call(|b| {
+            b.log(format!("get_positions {symbol}"));
+            let book = if b.behaviour.lagging_positions { &b.reported } else { &b.positions };
+            book.get(symbol).copied().unwrap_or(0)
+        })
+    }
+
+    /// The broker's own state sync: the reported positions catch up with the fills.
+    pub fn sync_positions(&self) {
+        self.book.call(|b| {
+            b.reported = b.positions.clone();
+            let now: Vec<String> = b.reported.iter().map(|(s, q)| format!("{s} {q}")).collect();
+            tracing::info!("broker: positions synced ({})", now.join(", "));
         })
     }
 

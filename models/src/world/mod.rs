@@ -2,7 +2,13 @@
 //! scheduling point.
 
 pub mod broker;
+pub mod clock;
+pub mod db;
+pub mod kv;
 pub mod price;
 
 pub use broker::{Behaviour, Kind, OrderId, Refused, Side, SimBroker, Status};
+pub use clock::SimClock;
+pub use db::{RecState, SimDb, TxnStatus};
+pub use kv::SimKv;
 pub use price::Price;

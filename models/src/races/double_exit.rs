@@ -1,0 +1,314 @@
+//! # Double exit: two threads close one position (seed 004, Issue #1, Fix #1, #2, #3)
+//!
+//! NIJA's `execution_engine.execute_exit(symbol, exit_price, size_pct, reason)` sells
+//! `size_pct` of what remains of a position; a take-profit and a stop-loss can both decide to
+//! exit the same position at once. The write-up's root cause: "Thread A submits sell order /
+//! Thread B checks position (still exists) / Thread A completes sell / Thread B submits
+//! duplicate sell → DOUBLE-SELL". Its fix: a `closing_positions` set under `_closing_lock`
+//! (Fix #1), an immediate `close_position(symbol)` after a full exit (Fix #2), and an
+//! `active_exit_orders` set under `_exit_lock` (Fix #3).
+//!
+//! ## Actors
+//! `exit-a`, `exit-b`, …: each calls `execute_exit` once with its own `size_pct` (`exits`, in
+//! percent of what remains). The broker fills market orders as they arrive. The account holds
+//! `size` units, and so does the engine's `self.positions[symbol]`.
+//!
+//! ## Variants
+//! - `before`: the write-up's "Before (Vulnerable)" code: `position = self.positions[symbol]`
+//!   with no lock, the market sell, then `remaining_size *= (1 - size_pct)` and, below 1 %,
+//!   `close_position(symbol)`.
+//! - `documented-fix`: the "After (Protected)" code, exactly: the `closing_positions` check-and-add
+//!   under `_closing_lock`, then the `active_exit_orders` check-and-add under `_exit_lock` (whose
+//!   `return False` leaves the symbol in `closing_positions`), then `try:` the sell;
+//!   `if success and fully_closed:` flush the position and discard the symbol from
+//!   `closing_positions`; `except:` discard it from `closing_positions`. Readings: (1) the
+//!   listing elides where the position is read; the `try` opens with the sell, whose quantity
+//!   needs it, so we read `self.positions[symbol]` (as "Before" does) inside the `try`: a missing
+//!   position raises `KeyError` and takes the `except` path. (2) The listing never discards from
+//!   `active_exit_orders`; Fix #3's own snippet says "Removed after exit completes (full or
+//!   partial)", so we remove it after a successful sell, full or partial — the charitable
+//!   reading (without it every exit would block the symbol for good). (3) A rejected order
+//!   returns an error result, not an exception (`success` is false): neither set is released.
+//!   A partial exit is not "final settlement": `closing_positions` keeps the symbol, as both the
+//!   listing and Fix #1's comment say (the write-up's TEST 7 claims otherwise).
+//! - `correct-fix`: one claim, `closing_positions` checked and added under `_closing_lock`, the
+//!   position read after the claim, the sell, the flush on a full exit, and the claim released
+//!   in a `finally` on every path (sold, partial, rejected, no position). `active_exit_orders`
+//!   adds nothing to one claim released this way, so it is gone.
+//!
+//! ## Invariants
+//! - Never sell more than is held: the broker's position in the symbol never goes below zero.
+//! - A position can always be exited again: once every exit has returned, neither
+//!   `closing_positions` nor `active_exit_orders` holds the symbol. A symbol left in either set
+//!   makes every later `execute_exit` for it return `False` — for what remains of this
+//!   position, and for every position the bot opens in the symbol afterwards.
+//!
+//! Race window: two exit threads inside `execute_exit` for the position at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use harness::sync::{thread, Arc, Mutex};
+use harness::{Model, Overlap, Race, RaceError};
+use serde::Deserialize;
+
+use crate::world::{Behaviour, Kind, Side, SimBroker};
+
+const INVARIANT_OVERSELL: &str = "never sell more than is held";
+const INVARIANT_EXITABLE: &str = "a position can always be exited again";
+const WINDOW: &str = "two exits of one position at once";
+
+/// The double-exit race.
+#[derive(Debug)]
+pub struct DoubleExit;
+
+/// The variants, as scenario files name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Before,
+    DocumentedFix,
+    CorrectFix,
+}
+
+/// A scenario's parameters.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Params {
+    symbol: String,
+    /// Units held, by the account and by the engine.
+    size: u64,
+    /// One exit thread per entry: its `size_pct`, in percent of what remains (1 to 100).
+    exits: Vec<u64>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self { symbol: "BTC-USD".into(), size: 100, exits: vec![100, 100] }
+    }
+}
+
+/// `self.positions[symbol]`: the position's size and what remains of it, in units.
+#[derive(Clone, Copy, Debug)]
+struct Position {
+    size: u64,
+    remaining: u64,
+}
+
+/// How the `try` block of `execute_exit` ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sold {
+    /// `self.positions[symbol]` raised `KeyError`.
+    NoPosition,
+    /// The broker rejected the order (an error result).
+    Rejected,
+    /// Sold part; the position remains.
+    Partial,
+    /// Sold the rest; the position was flushed.
+    Closed,
+}
+
+/// The execution engine, for the one symbol.
+struct Engine {
+    variant: Variant,
+    params: Params,
+    /// `self.positions` (one dict operation is atomic under the GIL).
+    positions: Mutex<BTreeMap<String, Position>>,
+    /// `_closing_lock` and `closing_positions`.
+    closing: Mutex<BTreeSet<String>>,
+    /// `_exit_lock` and `active_exit_orders`.
+    active: Mutex<BTreeSet<String>>,
+    broker: SimBroker,
+    exits: Overlap,
+}
+
+impl Engine {
+    /// `execute_exit(symbol, exit_price, size_pct, reason)`.
+    fn execute_exit(&self, pct: u64) {
+        let _exit = self.exits.enter();
+        let sym = &self.params.symbol;
+        match self.variant {
+            Variant::Before => {
+                self.sell(pct);
+            }
+            Variant::DocumentedFix => {
+                if !claim(&self.closing, sym, "closing_positions") {
+                    return;
+                }
+                if !claim(&self.active, sym, "active_exit_orders") {
+                    tracing::info!("returns False; closing_positions keeps {sym}");
+                    return;
+                }
+                match self.sell(pct) {
+                    Sold::NoPosition => {
+                        tracing::info!("except: discards {sym} from closing_positions");
+                        self.closing.lock().remove(sym);
+                    }
+                    Sold::Closed => {
+                        tracing::info!("settled: discards {sym} from closing_positions");
+                        self.closing.lock().remove(sym);
+                        tracing::info!("exit complete: removes {sym} from active_exit_orders");
+                        self.active.lock().remove(sym);
+                    }
+                    Sold::Partial => {
+                        tracing::info!("exit complete: removes {sym} from active_exit_orders");
+                        self.active.lock().remove(sym);
+                    }
+                    Sold::Rejected => {}
+                }
+            }
+            Variant::CorrectFix => {
+                if !claim(&self.closing, sym, "closing_positions") {
+                    return;
+                }
+                self.sell(pct);
+                tracing::info!("finally: discards {sym} from closing_positions");
+                self.closing.lock().remove(sym);
+            }
+        }
+    }
+
+    /// The body every variant shares: read the position, sell `pct` of what remains, update it.
+    fn sell(&self, pct: u64) -> Sold {
+        let sym = &self.params.symbol;
+        let Some(position) = self.positions.lock().get(sym).copied() else {
+            tracing::info!("self.positions[{sym}]: KeyError");
+            return Sold::NoPosition;
+        };
+        let qty = position.remaining * pct / 100;
+        tracing::info!("reads position: {} of {}; sells {pct}% = {qty}", position.remaining, position.size);
+        if self.broker.place(sym, Kind::Market, Side::Sell, qty, None).is_err() {
+            tracing::info!("exit order failed");
+            return Sold::Rejected;
+        }
+        // `position['remaining_size'] *= (1.0 - size_pct)`: on the shared dict, as it is now.
+        let mut positions = self.positions.lock();
+        let Some(p) = positions.get_mut(sym) else {
+            tracing::info!("position already flushed");
+            return Sold::Closed;
+        };
+        p.remaining = p.remaining * (100 - pct) / 100;
+        if p.remaining * 100 < p.size {
+            positions.remove(sym);
+            tracing::info!("TRADE COMPLETE; FLUSHING POSITION STATE: {sym}");
+            Sold::Closed
+        } else {
+            tracing::info!("partial exit: {} of {} remain", p.remaining, p.size);
+            Sold::Partial
+        }
+    }
+
+    /// Checks both invariants once every exit has returned.
+    fn check(&self) {
+        let sym = &self.params.symbol;
+        let held = self.broker.position(sym);
+        let sells: Vec<String> = self
+            .broker
+            .requests()
+            .into_iter()
+            .filter(|r| r.what.starts_with("place"))
+            .map(|r| format!("{}: {}", r.actor, r.what))
+            .collect();
+        harness::ensure!(
+            held >= 0,
+            INVARIANT_OVERSELL,
+            "{sym} position {held} after selling from {}: {}",
+            self.params.size,
+            sells.join("; ")
+        );
+        let closing = self.closing.lock().contains(sym);
+        let active = self.active.lock().contains(sym);
+        let stuck = match self.positions.lock().get(sym) {
+            Some(p) => format!("the {} {sym} the engine still holds", p.remaining),
+            None => format!("the next position in {sym}"),
+        };
+        harness::ensure!(
+            !closing && !active,
+            INVARIANT_EXITABLE,
+            "every exit returned, yet {sym} is still in {}: no execute_exit can sell {stuck}",
+            match (closing, active) {
+                (true, true) => "closing_positions and active_exit_orders",
+                (true, false) => "closing_positions",
+                _ => "active_exit_orders",
+            }
+        );
+    }
+}
+
+/// A check-and-add under the set's lock: false when `sym` is already in it.
+fn claim(set: &Mutex<BTreeSet<String>>, sym: &str, name: &str) -> bool {
+    let mut set = set.lock();
+    if set.contains(sym) {
+        tracing::info!("{sym} already in {name}: returns False");
+        return false;
+    }
+    set.insert(sym.to_owned());
+    tracing::info!("adds {sym} to {name}");
+    true
+}
+
+/// One execution: a held position and one thread per exit.
+fn execution(variant: Variant, params: &Params) {
+    let broker = SimBroker::new(Behaviour { fill_market_on_arrival: true, ..Behaviour::default() });
+    broker.hold(&params.symbol, params.size);
+    let position = Position { size: params.size, remaining: params.size };
+    let engine = Arc::new(Engine {
+        variant,
+        params: params.clone(),
+        positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), position)])),
+        closing: Mutex::new(BTreeSet::new()),
+        active: Mutex::new(BTreeSet::new()),
+        broker,
+        exits: Overlap::new(WINDOW, 2),
+    });
+    let exits: Vec<_> = params
+        .exits
+        .iter()
+        .zip(["exit-a", "exit-b", "exit-c"])
+        .map(|(&pct, name)| {
+            let engine = Arc::clone(&engine);
+            thread::spawn(name, move || engine.execute_exit(pct))
+        })
+        .collect();
+    for exit in exits {
+        exit.join();
+    }
+    engine.check();
+}
+
+impl Race for DoubleExit {
+    fn id(&self) -> &'static str {
+        "double-exit"
+    }
+
+    fn title(&self) -> &'static str {
+        "two threads exit one position"
+    }
+
+    fn source(&self) -> &'static str {
+        "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["before", "documented-fix", "correct-fix"]
+    }
+
+    fn threads(&self) -> usize {
+        3
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        let variant = match variant {
+            "before" => Variant::Before,
+            "documented-fix" => Variant::DocumentedFix,
+            _ => Variant::CorrectFix,
+        };
+        let params: Params = harness::race::params(self.id(), params)?;
+        if !(2..=3).contains(&params.exits.len()) || params.exits.iter().any(|&p| !(1..=100).contains(&p)) {
+            return Err(RaceError::BadParams {
+                race: self.id(),
+                message: format!("expected 2 or 3 exits, each 1 to 100 (percent), got {:?}", params.exits),
+            });
+        }
+        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}

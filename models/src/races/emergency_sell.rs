@@ -1,0 +1,293 @@
+//! # Emergency sell: the forced stop-loss sells what a normal exit is selling (seed 004, Fix #4, #5)
+//!
+//! NIJA's `forced_stop_loss.force_sell_position(symbol, quantity)` sells a position at market
+//! when its loss passes the hard stop. It holds only the broker: it shares no lock and no state
+//! with `execution_engine.execute_exit`, which may be selling the same position at that moment.
+//! The write-up's root cause is "execution engine faster than broker state sync"; its problems
+//! include "emergency sells bypassed balance validation" and "orphaned positions triggered
+//! incorrect sell attempts". Fix #4 refreshes the balances before the emergency sell
+//! (`get_account_balance()`, `get_positions()`) and aborts when the broker reports none of the
+//! asset; Fix #5 sells what the broker reports when that is less than asked ("orphan position").
+//!
+//! ## Actors
+//! - `exit`: the engine's normal exit of the whole position (`execute_exit`): reads
+//!   `self.positions[symbol]`, sells it, flushes it.
+//! - `forced-stop`: the stop-loss monitor reads the engine's position (the quantity it passes to
+//!   `force_sell_position`; reading it from the engine is our reading — the write-up does not
+//!   show the caller), and, if there is one, calls `force_sell_position(symbol, quantity)`.
+//! - `broker-sync` (with `lagging_positions`): the broker's state sync. Until it runs,
+//!   `get_positions()` reports the holdings as they were before any sale filled.
+//!
+//! ## Variants
+//! - `before`: `force_sell_position` sells `quantity` with no balance check; `execute_exit` as in
+//!   the write-up's "Before" code (no guard).
+//! - `documented-fix`: Fix #4 and #5 as shown: `available = get_positions()[symbol]`; 0 → abort;
+//!   less than `quantity` → sell `available`. (`get_account_balance()` is not modelled: the shown
+//!   code never uses its value.) `execute_exit` carries Fix #1 and #2: it claims the symbol in
+//!   `closing_positions`, sells, flushes, releases (`active_exit_orders` changes nothing here:
+//!   the forced path reads neither set). The refresh is a check-then-act on state that another
+//!   thread is changing, read from a view that may lag: the exit's sale can land after the
+//!   refresh or before the sync, and `force_sell_position` updates no engine state, so an exit
+//!   that starts after the emergency sell sells the position again.
+//! - `correct-fix`: the forced path joins the engine's protocol: it claims the symbol in
+//!   `closing_positions` (claimed → an exit is already selling it: skip), re-reads the engine's
+//!   position under the claim, sells `min(engine position, broker-reported position)` (0 →
+//!   abort), records the sale in the engine's position, and releases the claim. Under the claim
+//!   the engine's own state is exact for its own sales — the broker's view may only lag behind
+//!   them, never ahead — and the broker's view still catches orphans that sold elsewhere.
+//!
+//! ## Invariant
+//! Never sell more than is held: the broker's position in the symbol never goes below zero.
+//!
+//! Race window: the exit and the forced stop-loss both inside their attempt (from the first
+//! read of the position to the return) at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use harness::sync::{thread, Arc, Mutex};
+use harness::{Model, Overlap, Race, RaceError};
+use serde::Deserialize;
+
+use crate::world::{Behaviour, Kind, Side, SimBroker};
+
+const INVARIANT: &str = "never sell more than is held";
+const WINDOW: &str = "forced stop-loss and normal exit at once";
+
+/// The emergency-sell race.
+#[derive(Debug)]
+pub struct EmergencySell;
+
+/// The variants, as scenario files name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Before,
+    DocumentedFix,
+    CorrectFix,
+}
+
+/// A scenario's parameters.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Params {
+    symbol: String,
+    /// Units held, by the account and by the engine.
+    size: u64,
+    /// The broker's reported positions lag its fills until its state sync runs.
+    lagging_positions: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self { symbol: "BTC-USD".into(), size: 100, lagging_positions: true }
+    }
+}
+
+/// The execution engine's state and the forced stop-loss, for the one symbol.
+struct Bot {
+    variant: Variant,
+    params: Params,
+    /// The engine's `self.positions`: units held per symbol.
+    positions: Mutex<BTreeMap<String, u64>>,
+    /// `_closing_lock` and `closing_positions`.
+    closing: Mutex<BTreeSet<String>>,
+    broker: SimBroker,
+    attempts: Overlap,
+}
+
+impl Bot {
+    /// The engine's position, `None` when flushed.
+    fn engine_position(&self) -> Option<u64> {
+        let qty = self.positions.lock().get(&self.params.symbol).copied();
+        tracing::info!("engine position: {}", qty.map_or("none".into(), |q| q.to_string()));
+        qty
+    }
+
+    /// Records a sale of `qty` in the engine's position; flushes it when nothing remains.
+    fn record_sale(&self, qty: u64) {
+        let sym = &self.params.symbol;
+        let mut positions = self.positions.lock();
+        if let Some(held) = positions.get_mut(sym) {
+            *held = held.saturating_sub(qty);
+            if *held == 0 {
+                positions.remove(sym);
+                tracing::info!("FLUSHING POSITION STATE: {sym}");
+            }
+        }
+    }
+
+    /// Check-and-add in `closing_positions` under `_closing_lock`.
+    fn claim(&self) -> bool {
+        let sym = &self.params.symbol;
+        let mut closing = self.closing.lock();
+        if !closing.insert(sym.clone()) {
+            tracing::info!("{sym} already in closing_positions: skips");
+            return false;
+        }
+        tracing::info!("adds {sym} to closing_positions");
+        true
+    }
+
+    fn release(&self) {
+        tracing::info!("discards {} from closing_positions", self.params.symbol);
+        self.closing.lock().remove(&self.params.symbol);
+    }
+
+    fn sell(&self, qty: u64) -> bool {
+        self.broker.place(&self.params.symbol, Kind::Market, Side::Sell, qty, None).is_ok()
+    }
+
+    /// The engine's normal exit of the whole position.
+    fn execute_exit(&self) {
+        let _attempt = self.attempts.enter();
+        let guarded = self.variant != Variant::Before;
+        if guarded && !self.claim() {
+            return;
+        }
+        if let Some(qty) = self.engine_position() {
+            if self.sell(qty) {
+                self.record_sale(qty);
+            }
+        }
+        if guarded {
+            self.release();
+        }
+    }
+
+    /// The stop-loss monitor: the hard stop is hit; force-sell what the engine holds.
+    fn stop_loss_triggered(&self) {
+        let _attempt = self.attempts.enter();
+        if self.variant == Variant::CorrectFix {
+            self.force_sell_claimed();
+            return;
+        }
+        let Some(quantity) = self.engine_position() else {
+            return;
+        };
+        self.force_sell_position(quantity);
+    }
+
+    /// `force_sell_position(symbol, quantity)`, `before` and `documented-fix`.
+    fn force_sell_position(&self, mut quantity: u64) {
+        let sym = &self.params.symbol;
+        tracing::info!("EMERGENCY EXIT MODE: {quantity} {sym}");
+        if self.variant == Variant::DocumentedFix {
+            let available = self.broker.reported_position(sym).max(0) as u64;
+            tracing::info!("FIX #4: broker reports {available} {sym} available");
+            if available == 0 {
+                tracing::info!("ABORT EXIT: no balance available");
+                return;
+            }
+            if available < quantity {
+                tracing::info!("FIX #5: orphan: adjusts {quantity} to {available}");
+                quantity = available;
+            }
+        }
+        self.sell(quantity);
+    }
+
+    /// `correct-fix`: the forced sale under the engine's claim.
+    fn force_sell_claimed(&self) {
+        let sym = &self.params.symbol;
+        if !self.claim() {
+            return;
+        }
+        if let Some(engine) = self.engine_position() {
+            let available = self.broker.reported_position(sym).max(0) as u64;
+            let qty = engine.min(available);
+            tracing::info!("broker reports {available}; sells min({engine}, {available}) = {qty}");
+            if qty > 0 && self.sell(qty) {
+                self.record_sale(qty);
+            }
+        }
+        self.release();
+    }
+
+    /// Checks the invariant against the broker.
+    fn check(&self) {
+        let sym = &self.params.symbol;
+        let held = self.broker.position(sym);
+        let sells: Vec<String> = self
+            .broker
+            .requests()
+            .into_iter()
+            .filter(|r| r.what.starts_with("place"))
+            .map(|r| format!("{}: {}", r.actor, r.what))
+            .collect();
+        harness::ensure!(
+            held >= 0,
+            INVARIANT,
+            "{sym} position {held} after selling from {}: {}",
+            self.params.size,
+            sells.join("; ")
+        );
+    }
+}
+
+/// One execution: a held position, the normal exit, the forced stop-loss, the broker's sync.
+fn execution(variant: Variant, params: &Params) {
+    let broker = SimBroker::new(Behaviour {
+        fill_market_on_arrival: true,
+        lagging_positions: params.lagging_positions,
+        ..Behaviour::default()
+    });
+    broker.hold(&params.symbol, params.size);
+    let bot = Arc::new(Bot {
+        variant,
+        params: params.clone(),
+        positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), params.size)])),
+        closing: Mutex::new(BTreeSet::new()),
+        broker,
+        attempts: Overlap::new(WINDOW, 2),
+    });
+    let exit = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("exit", move || bot.execute_exit())
+    };
+    let forced = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("forced-stop", move || bot.stop_loss_triggered())
+    };
+    let sync = params.lagging_positions.then(|| {
+        let bot = Arc::clone(&bot);
+        thread::spawn("broker-sync", move || bot.broker.sync_positions())
+    });
+    exit.join();
+    forced.join();
+    if let Some(sync) = sync {
+        sync.join();
+    }
+    bot.check();
+}
+
+impl Race for EmergencySell {
+    fn id(&self) -> &'static str {
+        "emergency-sell"
+    }
+
+    fn title(&self) -> &'static str {
+        "the forced stop-loss sells while a normal exit sells"
+    }
+
+    fn source(&self) -> &'static str {
+        "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["before", "documented-fix", "correct-fix"]
+    }
+
+    fn threads(&self) -> usize {
+        3
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        let variant = match variant {
+            "before" => Variant::Before,
+            "documented-fix" => Variant::DocumentedFix,
+            _ => Variant::CorrectFix,
+        };
+        let params: Params = harness::race::params(self.id(), params)?;
+        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}

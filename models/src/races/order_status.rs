@@ -1,0 +1,364 @@
+//! # Order status: the polling thread acts on an order that is no longer the current one
+//! (seed 001, RACE #10, with #1, #4 and #7)
+//!
+//! The 80/20 bot's polling thread checks its pending entry order: "if `entry_order_id` and not
+//! `in_position`", it asks the broker for that order's status and acts on it — a fill opens the
+//! position (`in_position = True`), a cancellation clears `entry_order_id` and sets
+//! `pending_retry`. Meanwhile the WebSocket thread (`process_tick`) cancels the stale entry order
+//! (RACE #1) and, the price still below the entry, places a fresh one (RACE #4 and #7). The
+//! status the poll holds is the old order's: acting on it clears the *new* order's id, leaving a
+//! live buy-stop the bot no longer tracks (and will place again on retry), or leaves the bot flat
+//! while the broker holds the new order's fill. The write-up: "Polling thread clearing
+//! `in_position` prematurely → Duplicate entries"; "Position state consistency (broker vs
+//! internal state)".
+//!
+//! ## Actors
+//! - `tick`: one tick at `ltp`: cancels the stale entry order (a buy-stop at `stale_price`, an
+//!   earlier entry level), then re-enters at `entry_price`.
+//! - `poll`: one round of the order-status check.
+//! - `market` (when `market_fills`): the price rises to `entry_price`; the broker fills the
+//!   entry order resting there then, if any (`SimBroker::fill_triggered`). The stale order sits
+//!   above that price and cannot fill, so the old code's own RACE #1 bug (clearing the id of a
+//!   stale order whose cancel failed because it filled) stays out of this model: every
+//!   violation here is the poll acting on a status that is no longer current.
+//!
+//! After the actors finish, `main` runs the next poll round (the bot's own reconciliation), and
+//! the invariants are checked on what it leaves.
+//!
+//! ## Variants
+//! - `before`: the old code: every field read and written one attribute at a time with no lock;
+//!   the poll reads `entry_order_id` once for its check and again for the status query; the tick
+//!   ignores the cancel's result.
+//! - `documented-fix`: the write-up's code as shown. RACE #10: `order_to_check` copied under
+//!   `_state_lock`, `client.orderstatus` outside. The snippet stops there; we read the action on
+//!   the status as the surrounding code, under the lock (the charitable place) but without the
+//!   "re-check before committing" the write-up's lock pattern names: the RACE #10 snippet shows
+//!   none, unlike RACE #1's. The tick runs the RACE #1, #4 and #7 fixes as shown.
+//! - `correct-fix`: the pattern's third step, done: act on the status only if `entry_order_id`
+//!   is still `order_to_check` under the lock; otherwise the status is of an order that is no
+//!   longer the bot's, and the next poll checks the current one.
+//!
+//! ## Invariants
+//! - No untracked live order: every live entry order at the broker is `entry_order_id`.
+//! - State consistent with the broker: `in_position` iff the broker position is open.
+//!
+//! Race window: the poll between copying the order id and acting on its status while the tick
+//! is between cancelling the stale order and recording its replacement.
+
+use harness::sync::{thread, Arc, Mutex};
+use harness::{Model, Overlap, Race, RaceError};
+use serde::Deserialize;
+
+use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+
+const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
+const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
+const WINDOW: &str = "poll acting on a status while the tick replaces the order";
+
+/// The order-status race.
+#[derive(Debug)]
+pub struct OrderStatus;
+
+/// The variants, as scenario files name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Before,
+    DocumentedFix,
+    CorrectFix,
+}
+
+/// A scenario's parameters.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Params {
+    symbol: String,
+    /// The entry (buy-stop) price of the re-entry, and the price the market rises to.
+    entry_price: Price,
+    /// The stale entry order's price.
+    stale_price: Price,
+    /// The last traded price of the tick.
+    ltp: Price,
+    /// Whether the market fills an entry order during the race.
+    market_fills: bool,
+    /// Entries already attempted today (the stale order is one), and the most allowed.
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            symbol: "ABC".into(),
+            entry_price: Price(10_000),
+            stale_price: Price(10_100),
+            ltp: Price(9_950),
+            market_fills: true,
+            entries_today: 1,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// The fields of `SymbolState` this race touches.
+#[derive(Debug)]
+struct SymbolState {
+    triggered: bool,
+    in_position: bool,
+    entry_order_id: Option<OrderId>,
+    /// `order_placed_time is not None`.
+    order_placed: bool,
+    pending_retry: bool,
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+/// One symbol's bot: its state behind `_state_lock`, and the broker.
+struct Bot {
+    variant: Variant,
+    params: Params,
+    state: Mutex<SymbolState>,
+    broker: SimBroker,
+    window: Overlap,
+}
+
+impl Bot {
+    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
+        let value = f(&self.state.lock());
+        tracing::info!("reads {field} = {value:?}");
+        value
+    }
+
+    /// `process_tick`: the stale-order cancellation (RACE #1), then the re-entry (RACE #4).
+    fn process_tick(&self, ltp: Price) {
+        let _inside = self.window.enter();
+        let order_to_cancel = match self.variant {
+            Variant::Before => {
+                let stale = self.read("entry_order_id", |s| s.entry_order_id).is_some()
+                    && self.read("order_placed_time", |s| s.order_placed);
+                if stale {
+                    self.read("entry_order_id", |s| s.entry_order_id)
+                } else {
+                    None
+                }
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let s = self.state.lock();
+                let order = s.entry_order_id.filter(|_| s.order_placed);
+                tracing::info!("under lock: order_to_cancel = {order:?}");
+                order
+            }
+        };
+        if let Some(id) = order_to_cancel {
+            let cancelled = self.broker.cancel(id).is_ok();
+            let mut s = self.state.lock();
+            if self.variant == Variant::Before || (s.entry_order_id == Some(id) && cancelled) {
+                s.entry_order_id = None;
+                tracing::info!("cancelled = {cancelled}: writes entry_order_id = None");
+            }
+        }
+        let below = ltp <= self.params.entry_price;
+        let should_attempt_reentry = match self.variant {
+            Variant::Before => {
+                self.read("triggered", |s| s.triggered)
+                    && !self.read("in_position", |s| s.in_position)
+                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
+                    && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
+                    && below
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let mut s = self.state.lock();
+                let should = s.triggered
+                    && !s.in_position
+                    && s.entry_order_id.is_none()
+                    && s.entries_today < s.max_attempts
+                    && below;
+                if should {
+                    s.pending_retry = false;
+                }
+                tracing::info!("under lock: should_attempt_reentry = {should} (ltp {ltp})");
+                should
+            }
+        };
+        if should_attempt_reentry {
+            self.place_buy_stop();
+        }
+    }
+
+    /// `place_buy_stop` (RACE #7): check, place the order, record it.
+    fn place_buy_stop(&self) {
+        let blocked = match self.variant {
+            Variant::Before => {
+                self.read("in_position", |s| s.in_position)
+                    || self.read("entry_order_id", |s| s.entry_order_id).is_some()
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let s = self.state.lock();
+                s.in_position || s.entry_order_id.is_some()
+            }
+        };
+        if blocked {
+            return;
+        }
+        let p = &self.params;
+        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+            return;
+        };
+        let mut s = self.state.lock();
+        s.entry_order_id = Some(id);
+        s.order_placed = true;
+        s.entries_today += 1;
+        tracing::info!("records entry_order_id = {id}");
+    }
+
+    /// `poll_orders_and_positions`: the order-status check (RACE #10).
+    fn poll(&self) {
+        let _inside = self.window.enter();
+        let order_to_check = match self.variant {
+            Variant::Before => {
+                let check = self.read("entry_order_id", |s| s.entry_order_id).is_some()
+                    && !self.read("in_position", |s| s.in_position);
+                if check {
+                    self.read("entry_order_id", |s| s.entry_order_id)
+                } else {
+                    None
+                }
+            }
+            Variant::DocumentedFix | Variant::CorrectFix => {
+                let s = self.state.lock();
+                let order = s.entry_order_id.filter(|_| !s.in_position);
+                tracing::info!("under lock: order_to_check = {order:?}");
+                order
+            }
+        };
+        let Some(id) = order_to_check else { return };
+        let status = self.broker.status(id);
+        tracing::info!("orderstatus({id}) = {status:?}");
+        let mut s = self.state.lock();
+        if self.variant == Variant::CorrectFix && s.entry_order_id != Some(id) {
+            tracing::info!("under lock: entry_order_id is now {:?}, not {id}: ignores", s.entry_order_id);
+            return;
+        }
+        match status {
+            Some(Status::Filled) => {
+                s.in_position = true;
+                s.entry_order_id = None;
+                tracing::info!("writes in_position = true, entry_order_id = None (was {id})");
+            }
+            Some(Status::Cancelled) => {
+                s.entry_order_id = None;
+                s.pending_retry = true;
+                tracing::info!("writes entry_order_id = None, pending_retry = true (was {id})");
+            }
+            Some(Status::Live) | None => {}
+        }
+    }
+
+    /// Checks both invariants against the broker.
+    fn check(&self) {
+        let symbol = &self.params.symbol;
+        let live: Vec<OrderId> = self
+            .broker
+            .orders()
+            .into_iter()
+            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
+            .map(|o| o.id)
+            .collect();
+        let position = self.broker.position(symbol);
+        let (tracked, in_position) = {
+            let s = self.state.lock();
+            (s.entry_order_id, s.in_position)
+        };
+        for id in live {
+            harness::ensure!(
+                tracked == Some(id),
+                INVARIANT_TRACKED,
+                "live entry order {id} for {symbol} is untracked (entry_order_id = {tracked:?})"
+            );
+        }
+        harness::ensure!(
+            in_position == (position != 0),
+            INVARIANT_IN_SYNC,
+            "in_position = {in_position} but the broker position in {symbol} is {position}"
+        );
+    }
+}
+
+/// One execution: a stale entry order, a tick thread, a polling thread and (maybe) the market.
+fn execution(variant: Variant, params: &Params) {
+    let p = params;
+    let broker = SimBroker::new(Behaviour::default());
+    let stale = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.stale_price)).expect("entry accepted");
+    let bot = Arc::new(Bot {
+        variant,
+        params: p.clone(),
+        state: Mutex::new(SymbolState {
+            triggered: true,
+            in_position: false,
+            entry_order_id: Some(stale),
+            order_placed: true,
+            pending_retry: false,
+            entries_today: p.entries_today,
+            max_attempts: p.max_attempts,
+        }),
+        broker,
+        window: Overlap::new(WINDOW, 2),
+    });
+    let tick = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("tick", move || bot.process_tick(bot.params.ltp))
+    };
+    let poll = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("poll", move || bot.poll())
+    };
+    let market = p.market_fills.then(|| {
+        let bot = Arc::clone(&bot);
+        thread::spawn("market", move || {
+            let last = bot.params.entry_price;
+            let filled = bot.broker.fill_triggered(&bot.params.symbol, Kind::Entry, last, 1);
+            tracing::info!("price rises to {last}: fills {filled:?}");
+        })
+    });
+    tick.join();
+    poll.join();
+    if let Some(market) = market {
+        market.join();
+    }
+    tracing::info!("next poll round");
+    bot.poll();
+    bot.check();
+}
+
+impl Race for OrderStatus {
+    fn id(&self) -> &'static str {
+        "order-status"
+    }
+
+    fn title(&self) -> &'static str {
+        "polling thread acts on the status of an entry order the tick thread replaced"
+    }
+
+    fn source(&self) -> &'static str {
+        "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["before", "documented-fix", "correct-fix"]
+    }
+
+    fn threads(&self) -> usize {
+        3
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        let variant = match variant {
+            "before" => Variant::Before,
+            "documented-fix" => Variant::DocumentedFix,
+            _ => Variant::CorrectFix,
+        };
+        let params: Params = harness::race::params(self.id(), params)?;
+        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}

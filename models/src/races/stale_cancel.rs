@@ -1,0 +1,372 @@
+//! # Stale cancel: the tick thread clears the id of the order that replaced the one it cancelled
+//! (seed 001, RACE #1)
+//!
+//! The 80/20 bot's WebSocket thread (`process_tick`) cancels an entry order that has rested too
+//! long (a *stale* order) and then forgets it: `self.entry_order_id = None`. The polling thread
+//! (`poll_orders_and_positions`) meanwhile checks the entry order's status (RACE #10) and, when
+//! the broker reports it cancelled, retries the entry (RACE #9, through `place_buy_stop`,
+//! RACE #7). If the poll sees the cancel and places the replacement between the tick's cancel
+//! and its clear, the tick clears the *replacement's* id: a live buy-stop the bot no longer
+//! tracks. The write-up: "RACE: May clear wrong order!".
+//!
+//! The bug needs the polling thread to make two broker calls (status, place) while the tick
+//! thread is between its own call and its write: broker calls are real `Service` calls here
+//! (DESIGN.md, "Traps measured here").
+//!
+//! ## Actors
+//! - `tick`: one tick at `tick_at` seconds; the entry order placed at `placed_at` is stale once
+//!   `stale_after` seconds old, so the tick cancels it.
+//! - `poll`: one polling round at `poll_at`: the entry order's status, then the retry check.
+//!
+//! ## Variants
+//! - `before`: the old code. Every field is read one attribute at a time with no lock (Python's
+//!   GIL makes one attribute access atomic, nothing more), so each read takes the state lock for
+//!   that one field. `cancel_order(self.entry_order_id, ts)` reads the id again
+//!   for the call; the clear is unconditional.
+//! - `documented-fix`: the write-up's fix as shown: `order_to_cancel` copied under `_state_lock`,
+//!   the cancel outside the lock, then under the lock the id is cleared only if it is still
+//!   `order_to_cancel` and the cancel succeeded. The snippet calls `cancel_order` after the
+//!   `with` block with no guard (`order_to_cancel` would be unbound when nothing is stale); we
+//!   read it as guarded by the same condition, the only reading that runs. The polling thread
+//!   uses the write-up's RACE #10, #9 and #7 fixes; the write-up does not show what it does with
+//!   a cancelled status, so it follows the write-up's own pattern: clear `entry_order_id` (under
+//!   the lock, only if it is still the order it checked) and set `pending_retry`. (With an
+//!   unguarded clear instead, the verdicts are the same: only the polling thread places orders.)
+//!
+//! The documented fix holds: broker order ids are never reused, so "the id is still the one I
+//! cancelled" is exactly "nobody replaced it", and the re-check and the clear share one critical
+//! section. No `correct-fix` variant is needed.
+//!
+//! ## Invariants
+//! - Every live entry order at the broker is the one the bot tracks (no untracked live order).
+//! - The stale-cancel path clears only the order id it cancelled.
+//!
+//! Race window: the tick thread between deciding to cancel and clearing, while the polling
+//! thread is inside its round.
+
+use harness::sync::{thread, Arc, Mutex};
+use harness::{Model, Overlap, Race, RaceError};
+use serde::Deserialize;
+
+use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+
+const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
+const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
+const WINDOW: &str = "tick cancelling while poll handles the entry order";
+
+/// The stale-cancel race.
+#[derive(Debug)]
+pub struct StaleCancel;
+
+/// The variants, as scenario files name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Before,
+    DocumentedFix,
+}
+
+/// A scenario's parameters (times in seconds since the open).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct Params {
+    symbol: String,
+    /// The entry (buy-stop) price.
+    entry_price: Price,
+    /// When the resting entry order was placed.
+    placed_at: u64,
+    /// How old an entry order must be to count as stale.
+    stale_after: u64,
+    /// The tick's timestamp.
+    tick_at: u64,
+    /// The polling round's time (also the replacement's `order_placed_time`).
+    poll_at: u64,
+    /// Entries already attempted today, and the most allowed.
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            symbol: "ABC".into(),
+            entry_price: Price(10_000),
+            placed_at: 0,
+            stale_after: 60,
+            tick_at: 90,
+            poll_at: 90,
+            entries_today: 1,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// The fields of `SymbolState` this race touches.
+#[derive(Debug)]
+struct SymbolState {
+    in_position: bool,
+    entry_order_id: Option<OrderId>,
+    order_placed_time: Option<u64>,
+    pending_retry: bool,
+    entries_today: u32,
+    max_attempts: u32,
+}
+
+/// How a field's value reads in a trace: `true`, `#2`, `102.00`, `none`.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for bool {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<T: std::fmt::Display> Shown for Option<T> {
+    fn shown(&self) -> String {
+        self.as_ref().map_or_else(|| "none".into(), ToString::to_string)
+    }
+}
+
+/// One symbol's bot: its state behind `_state_lock`, and the broker.
+struct Bot {
+    variant: Variant,
+    params: Params,
+    state: Mutex<SymbolState>,
+    broker: SimBroker,
+    window: Overlap,
+}
+
+impl Bot {
+    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
+        let value = f(&self.state.lock());
+        tracing::info!("reads {field} = {}", value.shown());
+        value
+    }
+
+    /// Whether an order placed at `placed` is stale at the tick.
+    fn stale(&self, placed: Option<u64>) -> bool {
+        placed.is_some_and(|t| self.params.tick_at.saturating_sub(t) >= self.params.stale_after)
+    }
+
+    /// The bot's `cancel_order`: whether the broker cancelled the order.
+    fn cancel_order(&self, id: Option<OrderId>) -> bool {
+        let Some(id) = id else {
+            tracing::info!("cancel_order(None): nothing to cancel");
+            return false;
+        };
+        let cancelled = self.broker.cancel(id).is_ok();
+        tracing::info!("cancel_order({id}) -> {cancelled}");
+        cancelled
+    }
+
+    /// The stale-cancel path clears `entry_order_id` (the caller holds the lock).
+    fn clear_after_cancel(s: &mut SymbolState, cancelled: Option<OrderId>) {
+        let current = s.entry_order_id;
+        harness::ensure!(
+            current.is_none() || current == cancelled,
+            INVARIANT_CLEARS,
+            "tick clears entry_order_id = {} after cancelling {}",
+            current.shown(),
+            cancelled.shown()
+        );
+        s.entry_order_id = None;
+        tracing::info!("clears entry_order_id (was {})", current.shown());
+    }
+
+    /// `process_tick`: cancel a stale entry order (RACE #1).
+    fn process_tick(&self) {
+        let _inside = self.window.enter();
+        match self.variant {
+            Variant::Before => {
+                let has_order = self.read("entry_order_id", |s| s.entry_order_id).is_some();
+                let placed = self.read("order_placed_time", |s| s.order_placed_time);
+                if !has_order || !self.stale(placed) {
+                    return;
+                }
+                let arg = self.read("entry_order_id", |s| s.entry_order_id);
+                let cancelled = self.cancel_order(arg);
+                Self::clear_after_cancel(&mut self.state.lock(), arg.filter(|_| cancelled));
+            }
+            Variant::DocumentedFix => {
+                let order_to_cancel = {
+                    let s = self.state.lock();
+                    let stale = s.entry_order_id.is_some() && self.stale(s.order_placed_time);
+                    let copy = s.entry_order_id.filter(|_| stale);
+                    tracing::info!("under lock: order_to_cancel = {}", copy.shown());
+                    copy
+                };
+                let Some(id) = order_to_cancel else { return };
+                let cancelled = self.cancel_order(Some(id));
+                let mut s = self.state.lock();
+                if s.entry_order_id == Some(id) && cancelled {
+                    Self::clear_after_cancel(&mut s, Some(id));
+                } else {
+                    tracing::info!("under lock: entry_order_id = {}, keeps it", s.entry_order_id.shown());
+                }
+            }
+        }
+    }
+
+    /// `poll_orders_and_positions`: the entry order's status (RACE #10), then the retry (#9).
+    fn poll(&self) {
+        let _inside = self.window.enter();
+        let order_to_check = match self.variant {
+            Variant::Before => {
+                let check = self.read("entry_order_id", |s| s.entry_order_id).is_some()
+                    && !self.read("in_position", |s| s.in_position);
+                if check {
+                    self.read("entry_order_id", |s| s.entry_order_id)
+                } else {
+                    None
+                }
+            }
+            Variant::DocumentedFix => {
+                let s = self.state.lock();
+                let copy = s.entry_order_id.filter(|_| !s.in_position);
+                tracing::info!("under lock: order_to_check = {}", copy.shown());
+                copy
+            }
+        };
+        if let Some(id) = order_to_check {
+            let status = self.broker.status(id);
+            tracing::info!("orderstatus({id}) = {}", status.map_or_else(|| "unknown".into(), |s| format!("{s:?}")));
+            if status == Some(Status::Cancelled) {
+                let mut s = self.state.lock();
+                if self.variant == Variant::Before || s.entry_order_id == Some(id) {
+                    s.entry_order_id = None;
+                    s.pending_retry = true;
+                    tracing::info!("entry {id} cancelled: clears entry_order_id, retry pending");
+                }
+            }
+        }
+        let should_retry = match self.variant {
+            Variant::Before => {
+                self.read("pending_retry", |s| s.pending_retry)
+                    && !self.read("in_position", |s| s.in_position)
+                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
+            }
+            Variant::DocumentedFix => {
+                let s = self.state.lock();
+                let should =
+                    s.pending_retry && !s.in_position && s.entry_order_id.is_none() && s.entries_today < s.max_attempts;
+                tracing::info!("under lock: should_retry = {should}");
+                should
+            }
+        };
+        if should_retry {
+            self.place_buy_stop();
+        }
+    }
+
+    /// `place_buy_stop` (RACE #7): check, place the replacement, record it.
+    fn place_buy_stop(&self) {
+        let go = match self.variant {
+            Variant::Before => {
+                !self.read("in_position", |s| s.in_position)
+                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
+            }
+            Variant::DocumentedFix => {
+                let s = self.state.lock();
+                let go = !s.in_position && s.entry_order_id.is_none();
+                tracing::info!("place_buy_stop: under lock, checks passed = {go}");
+                go
+            }
+        };
+        if !go {
+            return;
+        }
+        let p = &self.params;
+        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+            return;
+        };
+        let mut s = self.state.lock();
+        s.entry_order_id = Some(id);
+        s.order_placed_time = Some(p.poll_at);
+        s.pending_retry = false;
+        s.entries_today += 1;
+        tracing::info!("records entry_order_id = {id} (placed at {}s)", p.poll_at);
+    }
+
+    /// Checks that every live entry order is the tracked one.
+    fn check(&self) {
+        let symbol = &self.params.symbol;
+        let tracked = self.state.lock().entry_order_id;
+        for o in self.broker.orders() {
+            if o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live {
+                harness::ensure!(
+                    tracked == Some(o.id),
+                    INVARIANT_TRACKED,
+                    "live entry order {} for {symbol} is untracked (entry_order_id = {})",
+                    o.id,
+                    tracked.shown()
+                );
+            }
+        }
+    }
+}
+
+/// One execution: a resting entry order gone stale, a tick thread and a polling thread.
+fn execution(variant: Variant, params: &Params) {
+    let p = params;
+    let broker = SimBroker::new(Behaviour::default());
+    let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
+    let bot = Arc::new(Bot {
+        variant,
+        params: p.clone(),
+        state: Mutex::new(SymbolState {
+            in_position: false,
+            entry_order_id: Some(entry),
+            order_placed_time: Some(p.placed_at),
+            pending_retry: false,
+            entries_today: p.entries_today,
+            max_attempts: p.max_attempts,
+        }),
+        broker,
+        window: Overlap::new(WINDOW, 2),
+    });
+    let tick = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("tick", move || bot.process_tick())
+    };
+    let poll = {
+        let bot = Arc::clone(&bot);
+        thread::spawn("poll", move || bot.poll())
+    };
+    tick.join();
+    poll.join();
+    bot.check();
+}
+
+impl Race for StaleCancel {
+    fn id(&self) -> &'static str {
+        "stale-cancel"
+    }
+
+    fn title(&self) -> &'static str {
+        "tick cancels a stale entry order and clears the id of its replacement"
+    }
+
+    fn source(&self) -> &'static str {
+        "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)"
+    }
+
+    fn variants(&self) -> &'static [&'static str] {
+        &["before", "documented-fix"]
+    }
+
+    fn threads(&self) -> usize {
+        2
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        self.check_variant(variant)?;
+        let variant = match variant {
+            "before" => Variant::Before,
+            _ => Variant::DocumentedFix,
+        };
+        let params: Params = harness::race::params(self.id(), params)?;
+        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}

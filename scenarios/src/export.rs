@@ -1,0 +1,192 @@
+//! Machine-readable results for CI dashboards: JSON (its schema is `schema/report.schema.json`)
+//! and JUnit XML (one test case per scenario × variant × scheduler).
+//!
+//! Both are as deterministic as the text reports: no timings, no paths.
+
+use std::fmt::Write as _;
+
+use harness::{Coverage, Outcome};
+use serde_json::{json, Value};
+
+use crate::run::{Cell, ScenarioRun};
+
+fn coverage(o: &Outcome) -> &'static str {
+    match o.coverage {
+        Coverage::Sampled => "sampled",
+        Coverage::Complete => "complete",
+        Coverage::Incomplete => "incomplete",
+    }
+}
+
+fn trace_json(trace: &harness::Trace) -> Value {
+    let steps: Vec<Value> = trace
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut step = json!({ "step": i + 1, "actor": e.actor, "text": e.text });
+            let kind = match &e.kind {
+                harness::trace::EventKind::Step => json!("step"),
+                harness::trace::EventKind::Call { service } => {
+                    step["service"] = json!(service);
+                    json!("call")
+                }
+                harness::trace::EventKind::Preempted { next } => {
+                    step["next"] = json!(next);
+                    json!("preempted")
+                }
+                harness::trace::EventKind::Violation => json!("violation"),
+            };
+            step["kind"] = kind;
+            step
+        })
+        .collect();
+    Value::Array(steps)
+}
+
+fn cell_json(c: &Cell) -> Value {
+    let o = &c.outcome;
+    let mut cell = json!({
+        "scheduler": c.exploration.strategy.name(),
+        "strategy": c.exploration.strategy.to_string(),
+        "budget": c.exploration.budget,
+        "verdict": o.verdict.name(),
+        "executions": o.executions,
+        "coverage": coverage(o),
+        "first_failure": o.first_failure,
+        "failures": o.failures,
+        "reached_window": o.reached_window,
+        "handle": o.handle.as_ref().map(ToString::to_string),
+        "preemptions": o.preemptions,
+    });
+    if o.verdict.is_failure() {
+        cell["details"] = json!(o.verdict.to_string());
+    }
+    if let Some(m) = &o.minimal {
+        cell["minimal"] =
+            json!({ "handle": m.handle.to_string(), "preemptions": m.preemptions, "trace": trace_json(&m.trace) });
+    }
+    if let Some(t) = &o.trace {
+        cell["trace"] = trace_json(t);
+    }
+    cell
+}
+
+/// The runs as one JSON document.
+pub fn json(runs: &[ScenarioRun<'_>]) -> String {
+    let scenarios: Vec<Value> = runs
+        .iter()
+        .map(|r| {
+            let variants: Vec<Value> = r
+                .expectations()
+                .into_iter()
+                .map(|(variant, expected, actual)| {
+                    let cells: Vec<Value> = r.cells.iter().filter(|c| c.variant == variant).map(cell_json).collect();
+                    json!({ "variant": variant, "expected": expected, "verdict": actual, "ok": expected == actual, "explorations": cells })
+                })
+                .collect();
+            json!({
+                "id": r.scenario.id,
+                "race": r.scenario.race.id(),
+                "title": r.scenario.race.title(),
+                "source": r.scenario.race.source(),
+                "ok": r.ok(),
+                "variants": variants,
+            })
+        })
+        .collect();
+    let doc = json!({ "version": 1, "ok": runs.iter().all(ScenarioRun::ok), "scenarios": scenarios });
+    let mut text = serde_json::to_string_pretty(&doc).expect("a report always serializes");
+    text.push('\n');
+    text
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
+/// Why a cell fails its variant's expectation, if it does.
+fn failure(c: &Cell, expected: &str, variant_ok: bool) -> Option<String> {
+    let found = c.outcome.verdict.name();
+    let expects_failure = !matches!(expected, "holds" | "vacuous");
+    if c.outcome.verdict.is_failure() && found != expected {
+        return Some(format!("expected `{expected}`, found `{}`", c.outcome.verdict));
+    }
+    if !variant_ok && (expects_failure || !c.outcome.verdict.is_failure()) {
+        return Some(format!("the variant was expected to be `{expected}`; this scheduler found `{found}`"));
+    }
+    None
+}
+
+/// The runs as JUnit XML: a suite per scenario, a case per variant × scheduler. A case fails
+/// when it contradicts its variant's expected verdict; a failing case carries the trace.
+pub fn junit(runs: &[ScenarioRun<'_>]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let total: usize = runs.iter().map(|r| r.cells.len()).sum();
+    let mut failed_total = 0;
+    let mut suites = String::new();
+    for r in runs {
+        let mut cases = String::new();
+        let mut failed = 0;
+        for (variant, expected, actual) in r.expectations() {
+            for c in r.cells.iter().filter(|c| c.variant == variant) {
+                let o = &c.outcome;
+                let _ = write!(
+                    cases,
+                    "    <testcase classname=\"{}.{}\" name=\"{}\">",
+                    xml(&r.scenario.id),
+                    xml(variant),
+                    xml(&c.exploration.strategy.to_string())
+                );
+                let trace = o
+                    .minimal
+                    .as_ref()
+                    .map(|m| &m.trace)
+                    .or(o.trace.as_ref())
+                    .map(harness::Trace::render)
+                    .unwrap_or_default();
+                let handle = o.minimal.as_ref().map(|m| &m.handle).or(o.handle.as_ref());
+                let replay = handle.map(|h| format!("racecheck replay {h}\n")).unwrap_or_default();
+                if let Some(why) = failure(c, expected, expected == actual) {
+                    failed += 1;
+                    let _ = write!(
+                        cases,
+                        "\n      <failure message=\"{}\">{}{}</failure>\n    ",
+                        xml(&why),
+                        xml(&replay),
+                        xml(&trace)
+                    );
+                } else if o.verdict.is_failure() {
+                    let _ = write!(
+                        cases,
+                        "\n      <system-out>{}: {}\n{}{}</system-out>\n    ",
+                        o.verdict.name(),
+                        xml(&o.verdict.to_string()),
+                        xml(&replay),
+                        xml(&trace)
+                    );
+                }
+                cases.push_str("</testcase>\n");
+            }
+        }
+        failed_total += failed;
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">",
+            xml(&r.scenario.id),
+            r.cells.len()
+        );
+        suites.push_str(&cases);
+        suites.push_str("  </testsuite>\n");
+    }
+    let _ = writeln!(out, "<testsuites name=\"racecheck\" tests=\"{total}\" failures=\"{failed_total}\" errors=\"0\">");
+    out.push_str(&suites);
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -1,0 +1,106 @@
+//! `racecheck new` and the guide, end to end: a race added by following only `models/GUIDE.md`
+//! compiles, stops first at the verdicts to decide, then runs and gets its report.
+//!
+//! It works on a copy of the workspace under `target/scaffold-test/` (a fixed place, so the copy's
+//! build is incremental from one run to the next) and builds the copy's own `racecheck`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).expect("create a folder of the copy");
+        for entry in std::fs::read_dir(from).expect("read a folder") {
+            let entry = entry.expect("a folder entry");
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        // Unchanged files keep their timestamps, so the copy's build stays incremental.
+        let same = std::fs::read(to).ok() == std::fs::read(from).ok();
+        if !same {
+            std::fs::copy(from, to).expect("copy a file");
+        }
+    }
+}
+
+/// A copy of the workspace's sources (not its `target/` or `reports/`), fresh but for timestamps.
+fn workspace_copy(root: &Path, ws: &Path) {
+    std::fs::create_dir_all(ws).expect("create the copy");
+    for dir in ["harness", "models", "scenarios"] {
+        let _ = std::fs::remove_dir_all(ws.join(dir).join("src/races"));
+        let _ = std::fs::remove_file(ws.join("scenarios/demo-race.toml"));
+    }
+    for item in ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "harness", "models", "scenarios"] {
+        copy(&root.join(item), &ws.join(item));
+    }
+}
+
+fn guide_verdicts(guide: &str) -> Vec<(String, String)> {
+    let section = guide.split("## 6.").nth(1).expect("the guide has a section 6");
+    let block = section.split("```toml").nth(1).and_then(|b| b.split("```").next()).expect("a toml block in section 6");
+    block
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the workspace");
+    let base = root.join("target/scaffold-test");
+    let ws = base.join("ws");
+    workspace_copy(&root, &ws);
+    let harness_before: Vec<u8> = std::fs::read(ws.join("harness/src/lib.rs")).expect("the harness");
+    let registry_before = std::fs::read_to_string(ws.join("models/src/races/mod.rs")).expect("the registry");
+
+    // 1. Scaffold it.
+    let made = Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(["--scenarios", &ws.join("scenarios").display().to_string(), "new", "demo-race"])
+        .output()
+        .expect("racecheck new runs");
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(ws.join("models/src/races/demo_race.rs").is_file());
+    let scenario_path = ws.join("scenarios/demo-race.toml");
+    assert!(scenario_path.is_file());
+    let registry = std::fs::read_to_string(ws.join("models/src/races/mod.rs")).expect("the registry");
+    let added: Vec<&str> = registry.lines().filter(|l| !registry_before.lines().any(|b| b == *l)).collect();
+    assert_eq!(added, ["    demo_race => DemoRace,"], "exactly one registry line");
+    assert_eq!(std::fs::read(ws.join("harness/src/lib.rs")).expect("the harness"), harness_before);
+
+    // It compiles as it is, and the first run stops at the verdicts to decide.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = base.join("target");
+    let build = Command::new(&cargo)
+        .args(["build", "-q", "--locked", "-p", "scenarios", "--bin", "racecheck"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&ws)
+        .output()
+        .expect("cargo builds the copy");
+    assert!(build.status.success(), "the scaffold does not compile:\n{}", String::from_utf8_lossy(&build.stderr));
+    let racecheck: PathBuf = target.join("debug/racecheck");
+    let run = |args: &[&str]| Command::new(&racecheck).args(args).current_dir(&ws).output().expect("racecheck runs");
+    let first = run(&["run", "demo-race"]);
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(2), "{err}");
+    assert!(err.contains("demo-race.toml:") && err.contains("unknown verdict `TODO`"), "{err}");
+
+    // 6. Decide the expected verdicts, as the guide says for the skeleton, and run.
+    let guide = std::fs::read_to_string(root.join("models/GUIDE.md")).expect("the guide");
+    let mut scenario = std::fs::read_to_string(&scenario_path).expect("the scenario");
+    for (variant, verdict) in guide_verdicts(&guide) {
+        scenario = scenario.replace(&format!("{variant} = \"TODO\""), &format!("{variant} = \"{verdict}\""));
+    }
+    std::fs::write(&scenario_path, scenario).expect("write the scenario");
+    let second = run(&["run", "demo-race"]);
+    let report = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{report}{}", String::from_utf8_lossy(&second.stderr));
+    assert!(report.contains("scenario demo-race: race `demo-race`"), "{report}");
+    let row = |variant: &str| {
+        report.lines().find(|l| l.starts_with(&format!("{variant} "))).map(|l| l.split_whitespace().collect::<Vec<_>>())
+    };
+    assert_eq!(row("before"), Some(vec!["before", "violated", "violated", "ok"]), "{report}");
+    assert_eq!(row("correct-fix"), Some(vec!["correct-fix", "holds", "holds", "ok"]), "{report}");
+    assert!(report.contains("trace (fewest preemptions):"), "{report}");
+    assert!(report.contains("racecheck: 1 scenario(s), every expectation met"), "{report}");
+}
