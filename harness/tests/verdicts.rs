@@ -19,7 +19,7 @@ fn lost_update_is_violated_under_every_scheduler() {
         assert_eq!(v.details, "counter is 1 after 2 increments");
         assert!(o.handle.is_some(), "{s}");
         let trace = o.trace.expect("a trace").render();
-        assert!(trace.contains("VIOLATION: counter is 1 after 2 increments"), "{s}:\n{trace}");
+        assert!(trace.contains("VIOLATION (main): counter is 1 after 2 increments"), "{s}:\n{trace}");
     }
 }
 
@@ -112,4 +112,22 @@ fn real_threads_run_the_same_model_and_count_failing_runs() {
     let o = explore(&models::broken_model("selftest/model-panic"), &Exploration::new(Strategy::Threads, 5));
     assert_eq!((o.verdict.name(), o.failures, o.first_failure), ("model-panic", 5, Some(1)));
     assert!(o.handle.is_none(), "real threads cannot be replayed");
+}
+
+#[test]
+fn a_failed_exploration_leaves_nothing_behind_for_the_next_in_the_same_process() {
+    // DESIGN.md, "Traps measured here": a failing shuttle execution once leaked teardown state
+    // into the next Runner of the process. Failures of every kind, then a run that must hold.
+    for seed in 0..10 {
+        for failing in [models::lost_update("selftest/lost-update"), models::lock_order_inversion("selftest/deadlock")]
+        {
+            let o = explore(&failing, &Exploration::new(Strategy::Random { seed }, 200));
+            assert!(o.verdict.is_failure(), "seed {seed}: {o:?}");
+            let after = explore(
+                &models::locked_update("selftest/locked-update"),
+                &Exploration::new(Strategy::Random { seed }, 50),
+            );
+            assert_eq!((after.verdict, after.executions), (Verdict::Holds, 50), "seed {seed}");
+        }
+    }
 }

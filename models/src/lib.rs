@@ -10,3 +10,4 @@
 
 pub mod races;
 pub mod world;
+pub mod worlds;

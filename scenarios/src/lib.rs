@@ -6,6 +6,7 @@
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
 
 pub mod export;
+pub mod fuzz;
 pub mod report;
 pub mod run;
 pub mod scaffold;

@@ -103,6 +103,30 @@ enum Command {
         #[arg(long)]
         step: bool,
     },
+    /// Generate worlds (proptest) and explore each (PCT); shrink a failure to the smallest world
+    /// and the fewest preemptions, and write it as a scenario under `<scenarios>/fuzz/`.
+    /// Exit code 1 when a world fails.
+    Fuzz {
+        /// The race: reentry, double-exit or cooldown-bypass.
+        race: String,
+        /// The variant to explore.
+        #[arg(long, default_value = "before")]
+        variant: String,
+        /// How many worlds.
+        #[arg(long, default_value_t = 64)]
+        cases: u32,
+        /// The seed of the world generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// PCT executions per world.
+        #[arg(long, default_value_t = 200)]
+        budget: u64,
+        /// PCT's depth.
+        #[arg(long, default_value_t = 3)]
+        depth: usize,
+        #[arg(long, hide = true)]
+        in_child: bool,
+    },
     /// Scaffold a new race: its model file, its scenario file and its registry line.
     New {
         /// The race id: lowercase words joined by `-`, like `stale-cancel`.
@@ -169,6 +193,23 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let runs = run::run(&runner(jobs)?, &plans, |_, _| {});
             outp!("{}", scenarios::summary::render(&runs));
             Ok(if runs.iter().all(run::ScenarioRun::ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Fuzz { race, variant, cases, seed, budget, depth, in_child } => {
+            let Some(found) = scenarios::find_race(&race) else {
+                return Err(bad(format!(
+                    "unknown race `{race}`; expected one of: {}",
+                    models::worlds::RACES.join(", ")
+                )));
+            };
+            if budget == 0 || depth == 0 {
+                return Err(bad("--budget and --depth must be at least 1"));
+            }
+            let f = scenarios::fuzz::Fuzz { race: found, variant, cases, seed, budget, depth };
+            if in_child {
+                fuzz(&dir, &f)
+            } else {
+                fuzz_in_child()
+            }
         }
         Command::New { race } => {
             let root = match dir.parent() {
@@ -347,6 +388,78 @@ fn print_text(runs: &[run::ScenarioRun<'_>]) {
     }
 }
 
+/// Runs the fuzzer in a child of this program: thousands of failing executions make shuttle
+/// print to stderr, and the harness owns its output. The child's stdout passes through; its
+/// stderr is shown only if it dies without an answer.
+fn fuzz_in_child() -> Result<ExitCode> {
+    let program = std::env::current_exe().context("cannot find the racecheck executable")?;
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    args.push("--in-child".into());
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .context("cannot start the fuzzer")?;
+    match child.status.code() {
+        Some(code @ 0..=2) => {
+            if code == 2 {
+                eprint!(
+                    "{}",
+                    String::from_utf8_lossy(&child.stderr)
+                        .lines()
+                        .filter(|l| l.starts_with("error:"))
+                        .map(|l| format!("{l}\n"))
+                        .collect::<String>()
+                );
+            }
+            Ok(ExitCode::from(code as u8))
+        }
+        _ => {
+            let stderr = String::from_utf8_lossy(&child.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
+            bail!("the fuzzer died ({}): {}", child.status, tail.into_iter().rev().collect::<Vec<_>>().join(" | "))
+        }
+    }
+}
+
+fn fuzz(dir: &std::path::Path, f: &scenarios::fuzz::Fuzz) -> Result<ExitCode> {
+    out!(
+        "fuzz {} (variant {}): {} worlds from seed {}, pct(depth={}) x {} executions each",
+        f.race.id(),
+        f.variant,
+        f.cases,
+        f.seed,
+        f.depth,
+        f.budget
+    );
+    let Some(found) = scenarios::fuzz::run(f, dir).map_err(bad)? else {
+        out!("no world failed");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let o = &found.outcome;
+    out!("found: {}", o.verdict);
+    out!("shrunk world ({}):", found.scenario.display());
+    for line in toml::to_string(&found.world).unwrap_or_default().lines() {
+        out!("  {line}");
+    }
+    if let Some(h) = &o.handle {
+        let count = o.preemptions.map_or_else(String::new, |p| format!(", {p} preemptions"));
+        out!("as found (execution {}{count}): racecheck replay {h}", o.first_failure.unwrap_or(0));
+    }
+    let (label, trace) = match &o.minimal {
+        Some(m) => {
+            out!("minimal schedule ({} preemptions): racecheck replay {}", m.preemptions, m.handle);
+            ("trace (fewest preemptions)", Some(&m.trace))
+        }
+        None => ("trace (as found)", o.trace.as_ref()),
+    };
+    if let Some(trace) = trace {
+        out!("{label}:\n{}", trace.render());
+    }
+    Ok(ExitCode::from(1))
+}
+
 fn runner(jobs: Option<usize>) -> Result<Runner> {
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -369,7 +482,13 @@ fn replay(dir: &std::path::Path, text: &str, options: &ReplayOptions) -> Result<
         return Err(bad("--loom-checkpoint needs a loom handle (`<scenario>/<variant>/loom:<bound>:<execution>`)"));
     }
     let (id, variant) = handle.target.split_once('/').ok_or_else(|| anyhow!("the handle has no variant"))?;
-    let all = load_all(dir, &[id.to_owned()])?;
+    let fuzzed = dir.join("fuzz");
+    let from = if !dir.join(format!("{id}.toml")).is_file() && fuzzed.join(format!("{id}.toml")).is_file() {
+        fuzzed.as_path()
+    } else {
+        dir
+    };
+    let all = load_all(from, &[id.to_owned()])?;
     let s = &all[0];
     s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
     let step_limit = s.explorations.first().map_or(harness::explore::DEFAULT_STEP_LIMIT, |e| e.step_limit);

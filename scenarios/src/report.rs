@@ -25,6 +25,9 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario {}: race `{}`, {}", s.id, s.race.id(), s.race.title());
     let _ = writeln!(out, "source: {}", s.race.source());
+    for note in &s.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     let _ = writeln!(out);
     let w = s.race.variants().iter().map(|v| v.len()).max().unwrap_or(0).max(16);
     let _ = writeln!(out, "{:<w$} {:<12} {:<12} result", "variant", "expected", "verdict");

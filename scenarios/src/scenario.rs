@@ -3,6 +3,7 @@
 //! ```toml
 //! race = "reentry"                   # the race the scenario runs (see `racecheck list`)
 //! step_limit = 20000                 # optional: facade operations per execution
+//! notes = ["No dfs: ..."]            # optional: what the report says about the scenario
 //!
 //! [params]                           # the race's own parameters (its module documents them)
 //! ticks = ["99.50"]
@@ -45,6 +46,8 @@ pub struct Scenario {
     pub explorations: Vec<Exploration>,
     /// The expected verdict of each variant, in the race's variant order.
     pub expect: Vec<(&'static str, String)>,
+    /// What the report should say about the scenario itself (a scheduler left out, and why).
+    pub notes: Vec<String>,
 }
 
 impl fmt::Debug for Scenario {
@@ -81,6 +84,8 @@ struct Raw {
     race: Spanned<String>,
     #[serde(default)]
     step_limit: Option<u64>,
+    #[serde(default)]
+    notes: Vec<String>,
     #[serde(default)]
     params: Option<Spanned<toml::Table>>,
     schedulers: Vec<Spanned<RawScheduler>>,
@@ -187,7 +192,7 @@ pub fn parse(
     // Build one model now, so that bad parameters are reported here, with the file and line.
     race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
         .map_err(|e| at(params_at, format!("[params]: {e}")))?;
-    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect })
+    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect, notes: raw.notes })
 }
 
 /// The exploration `s` asks for; on an error, the message and whether it is about the

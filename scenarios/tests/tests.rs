@@ -3,5 +3,6 @@
 mod browser;
 mod cli;
 mod export;
+mod fuzz;
 mod gate;
 mod scaffold;

@@ -1,0 +1,140 @@
+//! `racecheck fuzz`: generated worlds × explored schedules, shrunk to the smallest failing world
+//! and then to the schedule with the fewest preemptions.
+//!
+//! For each world proptest draws (see `models::worlds`), the harness explores the variant with
+//! PCT, seeded from the world itself, so a world always gets the same schedules. A failing world
+//! shrinks (proptest) while it still fails; the smallest is explored once more, its failure
+//! minimised by preemption bounding, and written as a scenario file under `<scenarios>/fuzz/`,
+//! so that its replay handle reproduces it bit for bit like any other. proptest keeps the seed of
+//! every failing case in `<scenarios>/fuzz/<race>.proptest-regressions`, and runs those first,
+//! forever.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use harness::{Exploration, Outcome, Race, Strategy, Verdict};
+use proptest::test_runner::{
+    Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+};
+
+/// What to fuzz.
+#[derive(Clone)]
+pub struct Fuzz {
+    /// The race.
+    pub race: &'static dyn Race,
+    /// The variant whose worlds are generated.
+    pub variant: String,
+    /// How many worlds.
+    pub cases: u32,
+    /// The seed of the world generator.
+    pub seed: u64,
+    /// PCT executions per world.
+    pub budget: u64,
+    /// PCT's depth.
+    pub depth: usize,
+}
+
+impl std::fmt::Debug for Fuzz {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fuzz").field("race", &self.race.id()).field("variant", &self.variant).finish_non_exhaustive()
+    }
+}
+
+/// A failing world, shrunk, with its scenario file and its outcome.
+#[derive(Debug)]
+pub struct Found {
+    /// The shrunk world.
+    pub world: toml::Table,
+    /// The scenario file written for it.
+    pub scenario: PathBuf,
+    /// Its scenario id (the file stem), the target of its replay handles.
+    pub id: String,
+    /// The exploration that fails on it, with its minimal counterexample.
+    pub outcome: Outcome,
+}
+
+/// A world's own seed for PCT: FNV-1a of its TOML text.
+fn world_seed(world: &toml::Table) -> u64 {
+    let text = toml::to_string(world).unwrap_or_default();
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn exploration(f: &Fuzz, world: &toml::Table) -> Exploration {
+    Exploration::new(Strategy::Pct { seed: world_seed(world), depth: f.depth }, f.budget)
+}
+
+fn explore(f: &Fuzz, target: &str, variant: &str, world: &toml::Table) -> Result<Outcome, String> {
+    let model = f.race.model(target, variant, world).map_err(|e| e.to_string())?;
+    Ok(harness::explore(&model, &exploration(f, world)))
+}
+
+/// Runs the fuzzer; `Ok(None)` when no world failed.
+pub fn run(f: &Fuzz, scenarios: &Path) -> Result<Option<Found>, String> {
+    let strategy = models::worlds::strategy(f.race.id()).ok_or_else(|| {
+        format!("race `{}` has no world generator; expected one of: {}", f.race.id(), models::worlds::RACES.join(", "))
+    })?;
+    f.race.check_variant(&f.variant).map_err(|e| e.to_string())?;
+    let dir = scenarios.join("fuzz");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let regressions = dir.join(format!("{}.proptest-regressions", f.race.id()));
+    let regressions: &'static str = Box::leak(regressions.display().to_string().into_boxed_str());
+    let config = Config {
+        cases: f.cases,
+        max_shrink_iters: 512,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        source_file: None,
+        rng_algorithm: RngAlgorithm::ChaCha,
+        ..Config::default()
+    };
+    let seed: Vec<u8> = f.seed.to_le_bytes().iter().copied().cycle().take(32).collect();
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let target = format!("fuzz/{}", f.variant);
+    let result = runner.run(&strategy, |world| match explore(f, &target, &f.variant, &world) {
+        Err(refused) => Err(TestCaseError::reject(refused)),
+        Ok(o) if o.verdict.is_failure() => Err(TestCaseError::fail(o.verdict.to_string())),
+        Ok(_) => Ok(()),
+    });
+    let world = match result {
+        Ok(()) => return Ok(None),
+        Err(TestError::Fail(_, world)) => world,
+        Err(TestError::Abort(why)) => return Err(format!("the fuzzer stopped: {why}")),
+    };
+    let id = format!("{}-{:08x}", f.race.id(), world_seed(&world) as u32);
+    let outcome = explore(f, &format!("{id}/{}", f.variant), &f.variant, &world)?;
+    let scenario = dir.join(format!("{id}.toml"));
+    std::fs::write(&scenario, scenario_file(f, &id, &world)?)
+        .map_err(|e| format!("cannot write {}: {e}", scenario.display()))?;
+    Ok(Some(Found { world, scenario, id, outcome }))
+}
+
+/// The shrunk world as a scenario file: the same PCT exploration, and every variant's verdict
+/// under it as the expectation.
+fn scenario_file(f: &Fuzz, id: &str, world: &toml::Table) -> Result<String, String> {
+    let Strategy::Pct { seed, depth } = exploration(f, world).strategy else {
+        unreachable!("fuzzing explores with PCT")
+    };
+    let mut text = format!(
+        "# A world `racecheck fuzz {}` generated and shrunk; replay its findings with\n# `racecheck replay {id}/<variant>/...`.\nrace = \"{}\"\nnotes = [\"generated by racecheck fuzz (seed {}, variant {}), shrunk\"]\n\n",
+        f.race.id(),
+        f.race.id(),
+        f.seed,
+        f.variant
+    );
+    let params = toml::to_string(&toml::Table::from_iter([("params".to_owned(), toml::Value::Table(world.clone()))]))
+        .map_err(|e| e.to_string())?;
+    text.push_str(&params);
+    let _ = write!(
+        text,
+        "\n[[schedulers]]\nscheduler = \"pct\"\ndepth = {depth}\nseed = {seed}\nbudget = {}\n\n[expect]\n",
+        f.budget
+    );
+    for variant in f.race.variants() {
+        let verdict =
+            explore(f, &format!("{id}/{variant}"), variant, world).map_or("model-panic", |o| match o.verdict {
+                Verdict::Vacuous => "vacuous",
+                v => v.name(),
+            });
+        let _ = writeln!(text, "{variant} = \"{verdict}\"");
+    }
+    Ok(text)
+}
