@@ -575,5 +575,6 @@ fn step_through(trace: &harness::Trace) -> Result<()> {
             }
         }
     }
+    out!();
     Ok(())
 }

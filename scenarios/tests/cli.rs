@@ -116,6 +116,31 @@ fn a_loom_deadlock_is_contained_and_replayable() {
 }
 
 #[test]
+fn replay_steps_through_the_trace_and_draws_it() {
+    use std::io::Write as _;
+    let handle = "reentry/documented-fix/loom:3:18";
+    let whole = stdout(&racecheck(&["replay", handle]));
+    let svg = std::env::temp_dir().join(format!("racecheck-cli-{}.svg", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(["replay", handle, "--step", "--svg", &svg.display().to_string()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("racecheck runs");
+    child.stdin.take().expect("stdin").write_all(b"\n\n\n").expect("answer the prompts");
+    let stepped = child.wait_with_output().expect("racecheck ends");
+    let stepped = String::from_utf8_lossy(&stepped.stdout).into_owned();
+    // Without a terminal there is no prompt: every step, the same as the whole trace.
+    let steps = |t: &str| t.lines().skip_while(|l| !l.starts_with("step ")).take_while(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    assert!(steps(&whole).len() > 5, "{whole}");
+    assert_eq!(steps(&stepped), steps(&whole));
+    let picture = std::fs::read_to_string(&svg).expect("the picture");
+    assert!(picture.starts_with("<svg") && picture.contains("VIOLATION"), "{picture}");
+    std::fs::remove_file(&svg).expect("remove the picture");
+}
+
+#[test]
 fn a_loom_handle_exports_a_checkpoint_loom_replays_first() {
     let path = std::env::temp_dir().join(format!("racecheck-cli-checkpoint-{}.json", std::process::id()));
     let path_arg = path.display().to_string();
