@@ -1,3 +1,5 @@
 //! Integration tests of the engine, on tiny models that know nothing of trading.
 
+// Replay handles and schedule strings survive the trip through text (quickcheck).
+mod roundtrip;
 mod verdicts;

@@ -132,7 +132,13 @@ fn replay_steps_through_the_trace_and_draws_it() {
     let stepped = child.wait_with_output().expect("racecheck ends");
     let stepped = String::from_utf8_lossy(&stepped.stdout).into_owned();
     // Without a terminal there is no prompt: every step, the same as the whole trace.
-    let steps = |t: &str| t.lines().skip_while(|l| !l.starts_with("step ")).take_while(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let steps = |t: &str| {
+        t.lines()
+            .skip_while(|l| !l.starts_with("step "))
+            .take_while(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     assert!(steps(&whole).len() > 5, "{whole}");
     assert_eq!(steps(&stepped), steps(&whole));
     let picture = std::fs::read_to_string(&svg).expect("the picture");

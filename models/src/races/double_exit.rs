@@ -30,11 +30,25 @@
 //!   reading (without it every exit would block the symbol for good). (3) A rejected order
 //!   returns an error result, not an exception (`success` is false): neither set is released.
 //!   A partial exit is not "final settlement": `closing_positions` keeps the symbol, as both the
-//!   listing and Fix #1's comment say (the write-up's TEST 7 claims otherwise).
+//!   listing and Fix #1's comment say (the write-up's TEST 7 claims otherwise). (4) A sell that
+//!   times out raises (a client library's timeout is an exception): the `except:` path.
 //! - `correct-fix`: one claim, `closing_positions` checked and added under `_closing_lock`, the
 //!   position read after the claim, the sell, the flush on a full exit, and the claim released
 //!   in a `finally` on every path (sold, partial, rejected, no position). `active_exit_orders`
 //!   adds nothing to one claim released this way, so it is gone.
+//!
+//! The write-up's operators' line, "CONCURRENCY PROTECTION: BTC-USD already being closed,
+//! skipping duplicate exit", is logged where the `closing_positions` check turns an exit away.
+//!
+//! ## Broker faults
+//! Fix #1's comment, "Unlock only after: Confirmed rejection OR Confirmed failure OR Final
+//! settlement", says the engine faces rejected orders and orders whose fate is not confirmed.
+//! Scenario `double-exit-timeout` (`timeouts = 1`): the first sell times out *after* the broker
+//! filled it. `correct-fix` does NOT hold there: its `finally` releases the claim after what it
+//! takes for a failed sell, the engine still holds the whole position, and the next exit sells
+//! it again (never sell more than is held). A fix that holds must treat a timeout as unconfirmed
+//! and settle it with the broker (the order's fill) before releasing the claim — the write-up's
+//! own rule, which its code does not follow either. `rejects` turns rejections on.
 //!
 //! ## Invariants
 //! - Never sell more than is held: the broker's position in the symbol never goes below zero.
@@ -51,7 +65,7 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Model, Overlap, Race, RaceError};
 use serde::Deserialize;
 
-use crate::world::{Behaviour, Kind, Side, SimBroker};
+use crate::world::{Behaviour, Broker, Kind, Refused, Side, SimBroker};
 
 const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_EXITABLE: &str = "a position can always be exited again";
@@ -78,11 +92,15 @@ struct Params {
     size: u64,
     /// One exit thread per entry: its `size_pct`, in percent of what remains (1 to 100).
     exits: Vec<u64>,
+    /// Broker faults: the first `rejects` sells are rejected; the next `timeouts` time out
+    /// after they filled.
+    rejects: u32,
+    timeouts: u32,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Self { symbol: "BTC-USD".into(), size: 100, exits: vec![100, 100] }
+        Self { symbol: "BTC-USD".into(), size: 100, exits: vec![100, 100], rejects: 0, timeouts: 0 }
     }
 }
 
@@ -100,14 +118,16 @@ enum Sold {
     NoPosition,
     /// The broker rejected the order (an error result).
     Rejected,
+    /// The broker did not answer in time (an exception); the order may have filled.
+    TimedOut,
     /// Sold part; the position remains.
     Partial,
     /// Sold the rest; the position was flushed.
     Closed,
 }
 
-/// The execution engine, for the one symbol.
-struct Engine {
+/// The execution engine, for the one symbol, on broker `B`.
+struct Engine<B = SimBroker> {
     variant: Variant,
     params: Params,
     /// `self.positions` (one dict operation is atomic under the GIL).
@@ -116,11 +136,25 @@ struct Engine {
     closing: Mutex<BTreeSet<String>>,
     /// `_exit_lock` and `active_exit_orders`.
     active: Mutex<BTreeSet<String>>,
-    broker: SimBroker,
+    broker: B,
     exits: Overlap,
 }
 
-impl Engine {
+impl<B: Broker> Engine<B> {
+    /// An engine holding `params.size` of the symbol, on `broker`.
+    fn new(variant: Variant, params: &Params, broker: B) -> Self {
+        let position = Position { size: params.size, remaining: params.size };
+        Self {
+            variant,
+            params: params.clone(),
+            positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), position)])),
+            closing: Mutex::new(BTreeSet::new()),
+            active: Mutex::new(BTreeSet::new()),
+            broker,
+            exits: Overlap::new(WINDOW, 2),
+        }
+    }
+
     /// `execute_exit(symbol, exit_price, size_pct, reason)`.
     fn execute_exit(&self, pct: u64) {
         let _exit = self.exits.enter();
@@ -131,14 +165,14 @@ impl Engine {
             }
             Variant::DocumentedFix => {
                 if !claim(&self.closing, sym, "closing_positions") {
-                    return;
+                    return skip_duplicate(sym);
                 }
                 if !claim(&self.active, sym, "active_exit_orders") {
                     tracing::info!("returns False; closing_positions keeps {sym}");
                     return;
                 }
                 match self.sell(pct) {
-                    Sold::NoPosition => {
+                    Sold::NoPosition | Sold::TimedOut => {
                         tracing::info!("except: discards {sym} from closing_positions");
                         self.closing.lock().remove(sym);
                     }
@@ -157,7 +191,7 @@ impl Engine {
             }
             Variant::CorrectFix => {
                 if !claim(&self.closing, sym, "closing_positions") {
-                    return;
+                    return skip_duplicate(sym);
                 }
                 self.sell(pct);
                 tracing::info!("finally: discards {sym} from closing_positions");
@@ -175,9 +209,16 @@ impl Engine {
         };
         let qty = position.remaining * pct / 100;
         tracing::info!("reads position: {} of {}; sells {pct}% = {qty}", position.remaining, position.size);
-        if self.broker.place(sym, Kind::Market, Side::Sell, qty, None).is_err() {
-            tracing::info!("exit order failed");
-            return Sold::Rejected;
+        match self.broker.place(sym, Kind::Market, Side::Sell, qty, None) {
+            Ok(_) => {}
+            Err(Refused::TimedOut) => {
+                tracing::info!("exit order timed out: raises");
+                return Sold::TimedOut;
+            }
+            Err(_) => {
+                tracing::info!("exit order failed");
+                return Sold::Rejected;
+            }
         }
         // `position['remaining_size'] *= (1.0 - size_pct)`: on the shared dict, as it is now.
         let mut positions = self.positions.lock();
@@ -195,7 +236,9 @@ impl Engine {
             Sold::Partial
         }
     }
+}
 
+impl Engine {
     /// Checks both invariants once every exit has returned.
     fn check(&self) {
         let sym = &self.params.symbol;
@@ -233,11 +276,18 @@ impl Engine {
     }
 }
 
+/// `closing_positions` turned the exit away: the write-up's line for operators.
+fn skip_duplicate(sym: &str) {
+    tracing::warn!("CONCURRENCY PROTECTION: {sym} already being closed, skipping duplicate exit");
+}
+
 /// A check-and-add under the set's lock: false when `sym` is already in it.
 fn claim(set: &Mutex<BTreeSet<String>>, sym: &str, name: &str) -> bool {
     let mut set = set.lock();
     if set.contains(sym) {
-        tracing::info!("{sym} already in {name}: returns False");
+        if name != "closing_positions" {
+            tracing::info!("{sym} already in {name}: returns False");
+        }
         return false;
     }
     set.insert(sym.to_owned());
@@ -247,18 +297,10 @@ fn claim(set: &Mutex<BTreeSet<String>>, sym: &str, name: &str) -> bool {
 
 /// One execution: a held position and one thread per exit.
 fn execution(variant: Variant, params: &Params) {
-    let broker = SimBroker::new(Behaviour { fill_market_on_arrival: true, ..Behaviour::default() });
+    let (rejects, timeouts) = (params.rejects, params.timeouts);
+    let broker = SimBroker::new(Behaviour { fill_market_on_arrival: true, rejects, timeouts, ..Behaviour::default() });
     broker.hold(&params.symbol, params.size);
-    let position = Position { size: params.size, remaining: params.size };
-    let engine = Arc::new(Engine {
-        variant,
-        params: params.clone(),
-        positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), position)])),
-        closing: Mutex::new(BTreeSet::new()),
-        active: Mutex::new(BTreeSet::new()),
-        broker,
-        exits: Overlap::new(WINDOW, 2),
-    });
+    let engine = Arc::new(Engine::new(variant, params, broker));
     let exits: Vec<_> = params
         .exits
         .iter()
@@ -310,5 +352,71 @@ impl Race for DoubleExit {
             });
         }
         Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The write-up's promise to operators, on one interleaving made by a mock broker: the second
+    //! exit runs while the first exit's sell is at the broker.
+    use std::sync::{Arc, OnceLock, Weak};
+
+    use tracing_test::traced_test;
+
+    use super::*;
+    use crate::world::{MockBroker, OrderId};
+
+    const LINE: &str = "CONCURRENCY PROTECTION: BTC-USD already being closed, skipping duplicate exit";
+
+    /// Two full exits of the position; with `overlap`, the second runs inside the first's sell.
+    /// `sells` is how many sells the broker must receive, exactly.
+    fn two_exits(variant: Variant, overlap: bool, sells: usize) {
+        let first: Arc<OnceLock<Weak<Engine<MockBroker>>>> = Arc::default();
+        let mut broker = MockBroker::new();
+        let slot = Arc::clone(&first);
+        broker.expect_place().times(1).returning(move |_, _, _, _, _| {
+            if let Some(engine) = slot.get().and_then(Weak::upgrade).filter(|_| overlap) {
+                engine.execute_exit(100);
+            }
+            Ok(OrderId(1))
+        });
+        if sells > 1 {
+            broker.expect_place().times(sells - 1).returning(|_, _, _, _, _| Ok(OrderId(2)));
+        }
+        let engine = Arc::new(Engine::new(variant, &Params::default(), broker));
+        first.set(Arc::downgrade(&engine)).expect("set once");
+        engine.execute_exit(100);
+        if !overlap {
+            engine.execute_exit(100);
+        }
+    }
+
+    #[test]
+    #[traced_test]
+    fn correct_fix_turns_the_overlapping_exit_away_and_says_so() {
+        two_exits(Variant::CorrectFix, true, 1);
+        assert!(logs_contain(LINE));
+    }
+
+    #[test]
+    #[traced_test]
+    fn documented_fix_turns_the_overlapping_exit_away_and_says_so() {
+        two_exits(Variant::DocumentedFix, true, 1);
+        assert!(logs_contain(LINE));
+    }
+
+    #[test]
+    #[traced_test]
+    fn exits_one_after_the_other_log_no_protection() {
+        two_exits(Variant::CorrectFix, false, 1);
+        two_exits(Variant::DocumentedFix, false, 1);
+        assert!(!logs_contain("CONCURRENCY PROTECTION"));
+    }
+
+    #[test]
+    #[traced_test]
+    fn before_has_no_protection_to_log_and_sells_twice() {
+        two_exits(Variant::Before, true, 2);
+        assert!(!logs_contain("CONCURRENCY PROTECTION"));
     }
 }

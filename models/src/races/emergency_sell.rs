@@ -41,6 +41,14 @@
 //!
 //! Race window: the exit and the forced stop-loss both inside their attempt (from the first
 //! read of the position to the return) at once.
+//!
+//! ## Broker faults
+//! The write-up's system faces a broker state sync slower than the engine (`lagging_positions`,
+//! on in scenario `emergency-sell`) and sells whose fate is unconfirmed (Fix #1: "Unlock only
+//! after: Confirmed rejection OR Confirmed failure OR Final settlement"). Scenario
+//! `emergency-sell-timeout` (`timeouts = 1`): the first sell times out after the broker filled
+//! it. `correct-fix` does NOT hold there: both paths take a timed-out sell for a failed one, so
+//! the sale is never recorded in the engine's position, and the other path sells it again.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,11 +82,15 @@ struct Params {
     size: u64,
     /// The broker's reported positions lag its fills until its state sync runs.
     lagging_positions: bool,
+    /// Broker faults: the first `rejects` sells are rejected; the next `timeouts` time out after
+    /// they filled.
+    rejects: u32,
+    timeouts: u32,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Self { symbol: "BTC-USD".into(), size: 100, lagging_positions: true }
+        Self { symbol: "BTC-USD".into(), size: 100, lagging_positions: true, rejects: 0, timeouts: 0 }
     }
 }
 
@@ -228,6 +240,8 @@ fn execution(variant: Variant, params: &Params) {
     let broker = SimBroker::new(Behaviour {
         fill_market_on_arrival: true,
         lagging_positions: params.lagging_positions,
+        rejects: params.rejects,
+        timeouts: params.timeouts,
         ..Behaviour::default()
     });
     broker.hold(&params.symbol, params.size);

@@ -50,7 +50,7 @@ use harness::{Model, Overlap, Race, RaceError};
 use serde::Deserialize;
 
 use crate::world::clock::secs;
-use crate::world::db::Recommendation;
+use crate::world::db::{Recommendation, Transaction};
 use crate::world::{Behaviour, Kind, RecState, Side, SimBroker, SimClock, SimDb, TxnStatus};
 
 const INVARIANT_DUPLICATE: &str = "at most one open position per expert and symbol";
@@ -112,6 +112,20 @@ struct World {
 }
 
 impl World {
+    /// An empty database and broker, at t=0.
+    fn new(variant: Variant, params: &Params) -> Self {
+        let clock = Arc::new(SimClock::new(0));
+        Self {
+            variant,
+            params: params.clone(),
+            db: SimDb::new(Arc::clone(&clock)),
+            clock,
+            broker: SimBroker::new(Behaviour::default()),
+            warned: Mutex::new(BTreeSet::new()),
+            calls: Overlap::new(WINDOW, 2),
+        }
+    }
+
     /// `process_expert_recommendations_after_analysis(expert)` in the process owning `locks`.
     fn process(&self, locks: &Mutex<Locks>) {
         let _inside = self.calls.enter();
@@ -175,13 +189,13 @@ impl World {
             Variant::Before => self.db.insert_transaction(expert, symbol, TxnStatus::Waiting),
             Variant::DocumentedFix => {
                 if let Some(existing) = self.db.open_transaction(expert, symbol) {
-                    return self.warn(rec, existing.id);
+                    return self.warn(rec, &existing);
                 }
                 self.db.insert_transaction(expert, symbol, TxnStatus::Waiting)
             }
             Variant::CorrectFix => match self.db.insert_transaction_unique(expert, symbol, TxnStatus::Waiting) {
                 Ok(txn) => txn,
-                Err(existing) => return self.warn(rec, existing.id),
+                Err(existing) => return self.warn(rec, &existing),
             },
         };
         self.clock.advance(self.params.broker_latency_ms);
@@ -190,11 +204,14 @@ impl World {
     }
 
     /// "SAFETY CHECK: Skipping recommendation ...": the recommendation is accounted for.
-    fn warn(&self, rec: &Recommendation, existing: u64) {
-        tracing::info!(
-            "SAFETY CHECK: skips recommendation #{} ({}): transaction #{existing} is open",
+    fn warn(&self, rec: &Recommendation, existing: &Transaction) {
+        tracing::warn!(
+            "SAFETY CHECK: Skipping recommendation {} for {} - existing transaction {} in {} status for expert {}",
             rec.id,
-            rec.symbol
+            rec.symbol,
+            existing.id,
+            format!("{:?}", existing.status).to_uppercase(),
+            existing.expert
         );
         self.warned.lock().insert(rec.id);
     }
@@ -240,16 +257,7 @@ impl World {
 /// One execution: two analysis jobs of the expert finish; each writes its recommendation and
 /// calls the method, in one process or in two.
 fn execution(variant: Variant, params: &Params) {
-    let clock = Arc::new(SimClock::new(0));
-    let world = Arc::new(World {
-        variant,
-        params: params.clone(),
-        db: SimDb::new(Arc::clone(&clock)),
-        clock,
-        broker: SimBroker::new(Behaviour::default()),
-        warned: Mutex::new(BTreeSet::new()),
-        calls: Overlap::new(WINDOW, 2),
-    });
+    let world = Arc::new(World::new(variant, params));
     let managers: Vec<Arc<Mutex<Locks>>> =
         (0..params.processes).map(|_| Arc::new(Mutex::new(Locks::default()))).collect();
     let jobs: Vec<_> = params
@@ -309,5 +317,56 @@ impl Race for ExpertRecommendations {
             return bad(format!("processes = {}: expected 1 or 2", params.processes));
         }
         Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The write-up's promise to operators: the "SAFETY CHECK" warning is logged when, and only
+    //! when, the duplicate check turns a recommendation away.
+    use tracing_test::traced_test;
+
+    use super::*;
+
+    const LINE: &str =
+        "SAFETY CHECK: Skipping recommendation 1 for AAPL - existing transaction 1 in WAITING status for expert 1";
+
+    /// One call for expert 1's AAPL recommendation, with or without an open AAPL transaction.
+    fn process(variant: Variant, open_transaction: bool) -> World {
+        let world = World::new(variant, &Params::default());
+        if open_transaction {
+            world.db.insert_transaction(1, "AAPL", TxnStatus::Waiting);
+        }
+        world.db.insert_recommendation(1, "AAPL");
+        world.process(&Mutex::new(Locks::default()));
+        world
+    }
+
+    #[test]
+    #[traced_test]
+    fn the_fixes_say_so_when_they_skip_a_duplicate() {
+        for variant in [Variant::DocumentedFix, Variant::CorrectFix] {
+            let world = process(variant, true);
+            assert!(world.broker.orders().is_empty(), "{variant:?} ordered a duplicate");
+        }
+        assert!(logs_contain(LINE));
+    }
+
+    #[test]
+    #[traced_test]
+    fn no_safety_check_line_without_a_duplicate() {
+        for variant in [Variant::DocumentedFix, Variant::CorrectFix] {
+            let world = process(variant, false);
+            assert_eq!(world.broker.orders().len(), 1, "{variant:?} did not order");
+        }
+        assert!(!logs_contain("SAFETY CHECK"));
+    }
+
+    #[test]
+    #[traced_test]
+    fn before_has_no_check_and_orders_the_duplicate_silently() {
+        let world = process(Variant::Before, true);
+        assert_eq!(world.broker.orders().len(), 1);
+        assert!(!logs_contain("SAFETY CHECK"));
     }
 }

@@ -44,6 +44,17 @@
 //!
 //! Race window: the poll between copying the order id and acting on its status while the tick
 //! is between cancelling the stale order and recording its replacement.
+//!
+//! ## Broker fault: an order that "does not exist" yet
+//! The bot asks `client.orderstatus` about an order it has just placed; a broker may not show a
+//! fresh order for a while. Scenario `order-status-unknown-order` (`unknown_for = 1`): every
+//! order placed during the race answers its first status query with "does not exist" (`None`).
+//! Reading taken: every variant reads that answer as no news (the `Live | None` arm: nothing to
+//! act on), not as a cancellation. The bot's reconciliation then needs one more round to learn
+//! what became of the replacement (`reconcile_polls = 2`); `correct-fix` holds with it. With a
+//! single round, "in_position iff the broker position is open" cannot hold for any variant when
+//! the round's one query is answered "does not exist": that is an invariant checked before the
+//! bot could know, not a flaw of the fix.
 
 use harness::sync::{thread, Arc, Mutex};
 use harness::{Model, Overlap, Race, RaceError};
@@ -83,6 +94,11 @@ struct Params {
     /// Entries already attempted today (the stale order is one), and the most allowed.
     entries_today: u32,
     max_attempts: u32,
+    /// Broker fault: each order placed during the race answers its first `unknown_for` status
+    /// queries with "does not exist".
+    unknown_for: u32,
+    /// Poll rounds of the bot's reconciliation after the race.
+    reconcile_polls: u32,
 }
 
 impl Default for Params {
@@ -95,6 +111,8 @@ impl Default for Params {
             market_fills: true,
             entries_today: 1,
             max_attempts: 3,
+            unknown_for: 0,
+            reconcile_polls: 1,
         }
     }
 }
@@ -289,6 +307,9 @@ fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let stale = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.stale_price)).expect("entry accepted");
+    if p.unknown_for > 0 {
+        broker.set_behaviour(Behaviour { unknown_for: p.unknown_for, ..Behaviour::default() });
+    }
     let bot = Arc::new(Bot {
         variant,
         params: p.clone(),
@@ -325,8 +346,10 @@ fn execution(variant: Variant, params: &Params) {
     if let Some(market) = market {
         market.join();
     }
-    tracing::info!("next poll round");
-    bot.poll();
+    for _ in 0..p.reconcile_polls {
+        tracing::info!("next poll round");
+        bot.poll();
+    }
     bot.check();
 }
 

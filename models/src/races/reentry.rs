@@ -31,12 +31,20 @@
 //!
 //! Race window: both threads inside an entry attempt (from their first check to the end of
 //! their placement or their decision not to place) at the same time.
+//!
+//! ## Broker faults
+//! The write-up's bot faces rejected orders (a rejected attempt is what leaves the retry
+//! pending). Scenario `reentry-rejects` (`rejects = 1`, two ticks, two polls): the broker
+//! rejects the first placement; `correct-fix` holds, since a rejection releases the reservation
+//! under the lock. The write-up says nothing of timeouts; with `timeouts` on, `correct-fix` does
+//! not hold: it takes a timed-out placement for a failed one and releases the reservation while
+//! the order is live at the broker (an untracked live order).
 
 use harness::sync::{thread, Arc, Mutex};
 use harness::{Model, Overlap, Race, RaceError};
 use serde::Deserialize;
 
-use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
@@ -69,6 +77,10 @@ struct Params {
     /// Entries already attempted today, and the most allowed.
     entries_today: u32,
     max_attempts: u32,
+    /// Broker faults: the first `rejects` placements are rejected; the next `timeouts` time out
+    /// after the order took effect.
+    rejects: u32,
+    timeouts: u32,
 }
 
 impl Default for Params {
@@ -80,6 +92,8 @@ impl Default for Params {
             polls: 1,
             entries_today: 1,
             max_attempts: 3,
+            rejects: 0,
+            timeouts: 0,
         }
     }
 }
@@ -104,15 +118,33 @@ struct SymbolState {
 }
 
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
-struct Bot {
+struct Bot<B = SimBroker> {
     variant: Variant,
     params: Params,
     state: Mutex<SymbolState>,
-    broker: SimBroker,
+    broker: B,
     attempts: Overlap,
 }
 
-impl Bot {
+impl<B: Broker> Bot<B> {
+    /// The bot after a rejected attempt: triggered, no position, no entry order, retry pending.
+    fn new(variant: Variant, params: &Params, broker: B) -> Self {
+        Self {
+            variant,
+            params: params.clone(),
+            state: Mutex::new(SymbolState {
+                triggered: true,
+                in_position: false,
+                entry_order_id: Entry::None,
+                pending_retry: true,
+                entries_today: params.entries_today,
+                max_attempts: params.max_attempts,
+            }),
+            broker,
+            attempts: Overlap::new(WINDOW, 2),
+        }
+    }
+
     /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
         let value = f(&self.state.lock());
@@ -233,7 +265,9 @@ impl Bot {
             }
         }
     }
+}
 
+impl Bot {
     /// Checks both invariants against the broker's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
@@ -266,20 +300,9 @@ impl Bot {
 
 /// One execution: the bot after a rejected attempt, a tick thread and a polling thread.
 fn execution(variant: Variant, params: &Params) {
-    let bot = Arc::new(Bot {
-        variant,
-        params: params.clone(),
-        state: Mutex::new(SymbolState {
-            triggered: true,
-            in_position: false,
-            entry_order_id: Entry::None,
-            pending_retry: true,
-            entries_today: params.entries_today,
-            max_attempts: params.max_attempts,
-        }),
-        broker: SimBroker::new(Behaviour::default()),
-        attempts: Overlap::new(WINDOW, 2),
-    });
+    let (rejects, timeouts) = (params.rejects, params.timeouts);
+    let bot =
+        Arc::new(Bot::new(variant, params, SimBroker::new(Behaviour { rejects, timeouts, ..Behaviour::default() })));
     let tick = {
         let bot = Arc::clone(&bot);
         thread::spawn("tick", move || {
@@ -332,5 +355,66 @@ impl Race for Reentry {
         };
         let params: Params = harness::race::params(self.id(), params)?;
         Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Exact broker calls, on one interleaving made by a mock broker: the tick thread's re-entry
+    //! runs while the polling thread's retry is at the broker with its placement.
+    use std::sync::{Arc, OnceLock, Weak};
+
+    use super::*;
+    use crate::world::{MockBroker, Refused};
+
+    /// The poll's retry, with the tick's re-entry inside its first placement. `answers` are the
+    /// broker's answers to the placements, in order: exactly that many placements, each of the
+    /// one entry order for the symbol, or the mock fails the test.
+    fn poll_then_tick_inside(variant: Variant, answers: Vec<Result<OrderId, Refused>>) -> Arc<Bot<MockBroker>> {
+        let slot: Arc<OnceLock<Weak<Bot<MockBroker>>>> = Arc::default();
+        let mut broker = MockBroker::new();
+        for (n, answer) in answers.into_iter().enumerate() {
+            let slot = Arc::clone(&slot);
+            broker
+                .expect_place()
+                .withf(|symbol, kind, side, qty, price| {
+                    (symbol, *kind, *side, *qty, *price) == ("ABC", Kind::Entry, Side::Buy, 1, Some(Price(10_000)))
+                })
+                .times(1)
+                .returning(move |_, _, _, _, _| {
+                    if let Some(bot) = slot.get().and_then(Weak::upgrade).filter(|_| n == 0) {
+                        bot.process_tick(Price(9_950));
+                    }
+                    answer.clone()
+                });
+        }
+        let bot = Arc::new(Bot::new(variant, &Params::default(), broker));
+        slot.set(Arc::downgrade(&bot)).expect("set once");
+        bot.poll();
+        bot
+    }
+
+    #[test]
+    fn correct_fix_places_the_entry_exactly_once() {
+        let bot = poll_then_tick_inside(Variant::CorrectFix, vec![Ok(OrderId(1))]);
+        assert_eq!(bot.state.lock().entry_order_id, Entry::Order(OrderId(1)));
+    }
+
+    #[test]
+    fn correct_fix_after_a_rejection_places_again_once_and_tracks_it() {
+        let bot = poll_then_tick_inside(Variant::CorrectFix, vec![Err(Refused::Rejected)]);
+        assert_eq!(bot.state.lock().entry_order_id, Entry::None);
+        let mut bot = Arc::into_inner(bot).expect("one owner");
+        bot.broker.checkpoint();
+        bot.broker.expect_place().times(1).returning(|_, _, _, _, _| Ok(OrderId(2)));
+        bot.poll();
+        bot.poll();
+        bot.process_tick(Price(9_950));
+        assert_eq!(bot.state.lock().entry_order_id, Entry::Order(OrderId(2)));
+    }
+
+    #[test]
+    fn documented_fix_places_the_entry_twice() {
+        poll_then_tick_inside(Variant::DocumentedFix, vec![Ok(OrderId(1)), Ok(OrderId(2))]);
     }
 }

@@ -48,7 +48,7 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Model, Overlap, Race, RaceError};
 use serde::Deserialize;
 
-use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
@@ -129,15 +129,33 @@ impl<T: std::fmt::Display> Shown for Option<T> {
 }
 
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
-struct Bot {
+struct Bot<B = SimBroker> {
     variant: Variant,
     params: Params,
     state: Mutex<SymbolState>,
-    broker: SimBroker,
+    broker: B,
     window: Overlap,
 }
 
-impl Bot {
+impl<B: Broker> Bot<B> {
+    /// The bot with its entry order `entry` resting since `placed_at`.
+    fn new(variant: Variant, params: &Params, broker: B, entry: OrderId) -> Self {
+        Self {
+            variant,
+            params: params.clone(),
+            state: Mutex::new(SymbolState {
+                in_position: false,
+                entry_order_id: Some(entry),
+                order_placed_time: Some(params.placed_at),
+                pending_retry: false,
+                entries_today: params.entries_today,
+                max_attempts: params.max_attempts,
+            }),
+            broker,
+            window: Overlap::new(WINDOW, 2),
+        }
+    }
+
     /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
     fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
         let value = f(&self.state.lock());
@@ -288,7 +306,9 @@ impl Bot {
         s.entries_today += 1;
         tracing::info!("records entry_order_id = {id} (placed at {}s)", p.poll_at);
     }
+}
 
+impl Bot {
     /// Checks that every live entry order is the tracked one.
     fn check(&self) {
         let symbol = &self.params.symbol;
@@ -312,20 +332,7 @@ fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
-    let bot = Arc::new(Bot {
-        variant,
-        params: p.clone(),
-        state: Mutex::new(SymbolState {
-            in_position: false,
-            entry_order_id: Some(entry),
-            order_placed_time: Some(p.placed_at),
-            pending_retry: false,
-            entries_today: p.entries_today,
-            max_attempts: p.max_attempts,
-        }),
-        broker,
-        window: Overlap::new(WINDOW, 2),
-    });
+    let bot = Arc::new(Bot::new(variant, p, broker, entry));
     let tick = {
         let bot = Arc::clone(&bot);
         thread::spawn("tick", move || bot.process_tick())
@@ -368,5 +375,52 @@ impl Race for StaleCancel {
         };
         let params: Params = harness::race::params(self.id(), params)?;
         Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Exact broker calls, on the write-up's interleaving made by a mock broker: while the tick's
+    //! cancel of the stale order is at the broker, the poll sees it cancelled and places the
+    //! replacement.
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::{Arc, OnceLock, Weak};
+
+    use mockall::predicate::eq;
+
+    use super::*;
+    use crate::world::MockBroker;
+
+    /// The tick cancels #1 (exactly once, and nothing else); the poll, inside that cancel, reads
+    /// #1 cancelled and places #2 (exactly once each).
+    fn bot(variant: Variant) -> Arc<Bot<MockBroker>> {
+        let slot: Arc<OnceLock<Weak<Bot<MockBroker>>>> = Arc::default();
+        let mut broker = MockBroker::new();
+        let poll = Arc::clone(&slot);
+        broker.expect_cancel().with(eq(OrderId(1))).times(1).returning(move |_| {
+            poll.get().and_then(Weak::upgrade).expect("the bot").poll();
+            Ok(())
+        });
+        broker.expect_status().with(eq(OrderId(1))).times(1).return_const(Some(Status::Cancelled));
+        broker.expect_place().times(1).returning(|_, _, _, _, _| Ok(OrderId(2)));
+        let bot = Arc::new(Bot::new(variant, &Params::default(), broker, OrderId(1)));
+        slot.set(Arc::downgrade(&bot)).expect("set once");
+        bot
+    }
+
+    #[test]
+    fn documented_fix_never_clears_an_id_it_did_not_cancel() {
+        let bot = bot(Variant::DocumentedFix);
+        bot.process_tick();
+        assert_eq!(bot.state.lock().entry_order_id, Some(OrderId(2)));
+    }
+
+    #[test]
+    fn before_clears_the_replacement_it_did_not_cancel() {
+        let bot = bot(Variant::Before);
+        let caught = catch_unwind(AssertUnwindSafe(|| bot.process_tick()));
+        let violation = caught.expect_err("a violation").downcast::<harness::Violation>().expect("a violation");
+        assert_eq!(violation.invariant, INVARIANT_CLEARS);
+        assert_eq!(violation.details, "tick clears entry_order_id = #2 after cancelling #1");
     }
 }

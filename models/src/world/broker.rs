@@ -8,6 +8,16 @@
 //! partial) of a resting order, by the test's own market actor; order status; positions.
 //! A scenario chooses the [`Behaviour`]: accept or reject new orders, fill market orders on
 //! arrival, report positions that lag the fills until the broker's state sync runs.
+//!
+//! Faults, each off by default and deterministic (counted in calls, never timed by a wall
+//! clock): rejections of the next few orders; a timeout *after* the order took effect (the
+//! client is told it failed, the broker has it, and may have filled it); an order that shows
+//! "does not exist" to its first status queries; market orders that fill only partly on
+//! arrival; acknowledgements on the order-update feed ([`SimBroker::acks`]) that arrive twice
+//! or late. [`SimBroker::set_behaviour`] switches them on after a scenario's setup.
+//!
+//! The [`Broker`] trait is the part of the API the races' actors call; unit tests use its
+//! mockall mock, [`MockBroker`], where they need exact call expectations.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -78,7 +88,8 @@ pub struct Order {
     pub status: Status,
 }
 
-/// What a scenario lets the broker do.
+/// What a scenario lets the broker do. Every fault is off by default; the counts run down as
+/// the faults fire.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Behaviour {
     /// Reject every new order.
@@ -89,6 +100,35 @@ pub struct Behaviour {
     /// `get_positions()`) lag its fills: they catch up only when [`SimBroker::sync_positions`]
     /// runs (the broker's own state sync). Off: they are always current.
     pub lagging_positions: bool,
+    /// Rejects the next `rejects` new orders, then accepts again.
+    pub rejects: u32,
+    /// The next `timeouts` accepted orders time out after taking effect: the order is live at
+    /// the broker (a market order fills on arrival as usual) and acknowledged on the feed, but
+    /// the call answers `Err(Refused::TimedOut)`.
+    pub timeouts: u32,
+    /// Each order accepted while this is set shows "does not exist" to its first `unknown_for`
+    /// status queries ([`SimBroker::status`] answers `None`).
+    pub unknown_for: u32,
+    /// A market order that fills on arrival fills at most this many units (0: all of it); the
+    /// rest rests live until [`SimBroker::fill`] fills it.
+    pub arrival_fill_max: u64,
+    /// Every acknowledgement on the order-update feed arrives twice.
+    pub duplicate_acks: bool,
+    /// Acknowledgements arrive late: one made during a call reaches [`SimBroker::acks`] only
+    /// after `late_acks` further broker calls.
+    pub late_acks: u32,
+}
+
+/// An acknowledgement on the broker's order-update feed (what the bot's `on_order_update`
+/// receives): an order's state right after it was accepted, filled (partly) or cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ack {
+    /// The order.
+    pub id: OrderId,
+    /// Its status then.
+    pub status: Status,
+    /// Its filled quantity then.
+    pub filled: u64,
 }
 
 /// Why the broker refused a request.
@@ -98,6 +138,8 @@ pub enum Refused {
     Rejected,
     /// The order id is unknown, or the order is no longer live.
     NotLive(OrderId),
+    /// No answer in time; the request may have taken effect all the same.
+    TimedOut,
 }
 
 /// One request as the ledger records it.
@@ -118,6 +160,12 @@ struct Book {
     /// The positions as last synced, when `behaviour.lagging_positions` is on.
     reported: BTreeMap<String, i64>,
     requests: Vec<Request>,
+    /// Client calls so far (what late acknowledgements count in).
+    calls: u64,
+    /// The order-update feed: each acknowledgement with the call that made it.
+    acks: Vec<(u64, Ack)>,
+    /// Status queries each order still answers "does not exist" to.
+    unknown: BTreeMap<OrderId, u32>,
 }
 
 /// The simulated broker (see the module docs).
@@ -132,7 +180,8 @@ impl SimBroker {
         Self { book: Service::named("broker", Book { behaviour, ..Book::default() }) }
     }
 
-    /// Places an order; returns its id, or `Refused::Rejected`.
+    /// Places an order; returns its id, or `Refused::Rejected` (or, with `Behaviour::timeouts`,
+    /// `Refused::TimedOut` for an order that was placed all the same).
     pub fn place(
         &self,
         symbol: &str,
@@ -141,10 +190,11 @@ impl SimBroker {
         qty: u64,
         price: Option<Price>,
     ) -> Result<OrderId, Refused> {
-        self.book.call(|b| {
+        self.call(|b| {
             let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
             b.log(format!("place {kind:?} {side:?} {qty} {symbol}{at}"));
-            if b.behaviour.reject {
+            if b.behaviour.reject || b.behaviour.rejects > 0 {
+                b.behaviour.rejects = b.behaviour.rejects.saturating_sub(u32::from(!b.behaviour.reject));
                 tracing::info!("broker: rejects {kind:?} order for {symbol}");
                 return Err(Refused::Rejected);
             }
@@ -153,8 +203,18 @@ impl SimBroker {
                 Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price, status: Status::Live };
             b.orders.insert(id, order);
             tracing::info!("broker: order {id} accepted ({kind:?} {side:?} {qty} {symbol}{at})");
+            b.ack(Ack { id, status: Status::Live, filled: 0 });
+            if b.behaviour.unknown_for > 0 {
+                b.unknown.insert(id, b.behaviour.unknown_for);
+            }
             if kind == Kind::Market && b.behaviour.fill_market_on_arrival {
-                b.fill(id, qty);
+                let cap = b.behaviour.arrival_fill_max;
+                b.fill(id, if cap > 0 { qty.min(cap) } else { qty });
+            }
+            if b.behaviour.timeouts > 0 {
+                b.behaviour.timeouts -= 1;
+                tracing::info!("broker: order {id} took effect, but the answer times out");
+                return Err(Refused::TimedOut);
             }
             Ok(id)
         })
@@ -162,12 +222,14 @@ impl SimBroker {
 
     /// Cancels a live order; `Refused::NotLive` when it is not live (filled, cancelled, unknown).
     pub fn cancel(&self, id: OrderId) -> Result<(), Refused> {
-        self.book.call(|b| {
+        self.call(|b| {
             b.log(format!("cancel {id}"));
             match b.orders.get_mut(&id) {
                 Some(o) if o.status == Status::Live => {
                     o.status = Status::Cancelled;
+                    let filled = o.filled;
                     tracing::info!("broker: order {id} cancelled");
+                    b.ack(Ack { id, status: Status::Cancelled, filled });
                     Ok(())
                 }
                 _ => {
@@ -178,15 +240,34 @@ impl SimBroker {
         })
     }
 
-    /// Fills `qty` of a live order (the market moving); returns whether anything filled.
+    /// Fills `qty` of a live order, or what remains of it if that is less (the market moving);
+    /// returns whether the order was live to take the fill.
     pub fn fill(&self, id: OrderId, qty: u64) -> bool {
-        self.book.call(|b| b.fill(id, qty))
+        self.call(|b| b.fill(id, qty))
+    }
+
+    /// Replaces the behaviour (faults included) for every request from now on: a scenario's
+    /// setup places its orders first, then switches its faults on.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.book.call(|b| b.behaviour = behaviour);
+    }
+
+    /// Takes the acknowledgements that have reached the order-update feed, oldest first (the
+    /// bot's `on_order_update` handler is the feed's one reader).
+    pub fn acks(&self) -> Vec<Ack> {
+        self.call(|b| {
+            let now = b.calls;
+            let late = u64::from(b.behaviour.late_acks);
+            let (due, held): (Vec<_>, Vec<_>) = b.acks.drain(..).partition(|(made, _)| now > made + late);
+            b.acks = held;
+            due.into_iter().map(|(_, ack)| ack).collect()
+        })
     }
 
     /// Moves a live order's trigger price (a modify request); `Refused::NotLive` when it is not
     /// live.
     pub fn modify(&self, id: OrderId, price: Price) -> Result<(), Refused> {
-        self.book.call(|b| {
+        self.call(|b| {
             b.log(format!("modify {id} @ {price}"));
             match b.orders.get_mut(&id) {
                 Some(o) if o.status == Status::Live => {
@@ -206,7 +287,7 @@ impl SimBroker {
     /// whose trigger that price reaches (a buy-stop at or below `last`, a sell-stop at or above
     /// it, an order without a price always); returns the order it filled.
     pub fn fill_triggered(&self, symbol: &str, kind: Kind, last: Price, qty: u64) -> Option<OrderId> {
-        self.book.call(|b| {
+        self.call(|b| {
             let reached = |o: &Order| match (o.side, o.price) {
                 (_, None) => true,
                 (Side::Buy, Some(p)) => p <= last,
@@ -218,17 +299,23 @@ impl SimBroker {
         })
     }
 
-    /// The status of an order, `None` if the broker does not know it.
+    /// The status of an order, `None` if the broker does not know it (or, with
+    /// `Behaviour::unknown_for`, does not show it yet).
     pub fn status(&self, id: OrderId) -> Option<Status> {
-        self.book.call(|b| {
+        self.call(|b| {
             b.log(format!("status {id}"));
+            if let Some(left) = b.unknown.get_mut(&id).filter(|left| **left > 0) {
+                *left -= 1;
+                tracing::info!("broker: order {id} does not exist");
+                return None;
+            }
             b.orders.get(&id).map(|o| o.status)
         })
     }
 
     /// The net position in `symbol`.
     pub fn position(&self, symbol: &str) -> i64 {
-        self.book.call(|b| {
+        self.call(|b| {
             b.log(format!("position {symbol}"));
             b.positions.get(symbol).copied().unwrap_or(0)
         })
@@ -237,7 +324,7 @@ impl SimBroker {
     /// Starts the account holding `qty` of `symbol`, bought and settled before the scenario (the
     /// reported position included).
     pub fn hold(&self, symbol: &str, qty: u64) {
-        self.book.call(|b| {
+        self.call(|b| {
             let qty = qty as i64;
             *b.positions.entry(symbol.to_owned()).or_default() += qty;
             *b.reported.entry(symbol.to_owned()).or_default() += qty;
@@ -248,7 +335,7 @@ impl SimBroker {
     /// The position in `symbol` as the broker reports it (`get_positions()`): the net position,
     /// or with `lagging_positions` the position as of the last [`SimBroker::sync_positions`].
     pub fn reported_position(&self, symbol: &str) -> i64 {
-        self.book.call(|b| {
+        self.call(|b| {
             b.log(format!("get_positions {symbol}"));
             let book = if b.behaviour.lagging_positions { &b.reported } else { &b.positions };
             book.get(symbol).copied().unwrap_or(0)
@@ -257,7 +344,7 @@ impl SimBroker {
 
     /// The broker's own state sync: the reported positions catch up with the fills.
     pub fn sync_positions(&self) {
-        self.book.call(|b| {
+        self.call(|b| {
             b.reported = b.positions.clone();
             let now: Vec<String> = b.reported.iter().map(|(s, q)| format!("{s} {q}")).collect();
             tracing::info!("broker: positions synced ({})", now.join(", "));
@@ -272,6 +359,14 @@ impl SimBroker {
     /// Every request, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
         self.book.call(|b| b.requests.clone())
+    }
+
+    /// One client call: a [`Service`] call, counted for late acknowledgements.
+    fn call<R>(&self, f: impl FnOnce(&mut Book) -> R) -> R {
+        self.book.call(|b| {
+            b.calls += 1;
+            f(b)
+        })
     }
 }
 
@@ -295,6 +390,60 @@ impl Book {
         };
         *self.positions.entry(o.symbol.clone()).or_default() += signed;
         tracing::info!("broker: order {id} filled {qty} ({}/{})", o.filled, o.qty);
+        let ack = Ack { id, status: o.status, filled: o.filled };
+        self.ack(ack);
         true
+    }
+
+    /// Puts an acknowledgement on the order-update feed (twice, with `duplicate_acks`).
+    fn ack(&mut self, ack: Ack) {
+        let copies = if self.behaviour.duplicate_acks { 2 } else { 1 };
+        for _ in 0..copies {
+            self.acks.push((self.calls, ack));
+        }
+    }
+}
+
+/// The part of the broker API the races' actors call, so that a unit test can put a
+/// [`MockBroker`] in the broker's place and state exactly which calls it expects.
+#[mockall::automock]
+pub trait Broker {
+    /// See [`SimBroker::place`].
+    fn place(&self, symbol: &str, kind: Kind, side: Side, qty: u64, price: Option<Price>) -> Result<OrderId, Refused>;
+    /// See [`SimBroker::cancel`].
+    fn cancel(&self, id: OrderId) -> Result<(), Refused>;
+    /// See [`SimBroker::status`].
+    fn status(&self, id: OrderId) -> Option<Status>;
+    /// See [`SimBroker::position`].
+    fn position(&self, symbol: &str) -> i64;
+    /// See [`SimBroker::modify`].
+    fn modify(&self, id: OrderId, price: Price) -> Result<(), Refused>;
+    /// See [`SimBroker::fill`].
+    fn fill(&self, id: OrderId, qty: u64) -> bool;
+}
+
+impl Broker for SimBroker {
+    fn place(&self, symbol: &str, kind: Kind, side: Side, qty: u64, price: Option<Price>) -> Result<OrderId, Refused> {
+        SimBroker::place(self, symbol, kind, side, qty, price)
+    }
+
+    fn cancel(&self, id: OrderId) -> Result<(), Refused> {
+        SimBroker::cancel(self, id)
+    }
+
+    fn status(&self, id: OrderId) -> Option<Status> {
+        SimBroker::status(self, id)
+    }
+
+    fn position(&self, symbol: &str) -> i64 {
+        SimBroker::position(self, symbol)
+    }
+
+    fn modify(&self, id: OrderId, price: Price) -> Result<(), Refused> {
+        SimBroker::modify(self, id, price)
+    }
+
+    fn fill(&self, id: OrderId, qty: u64) -> bool {
+        SimBroker::fill(self, id, qty)
     }
 }

@@ -7,7 +7,7 @@ pub mod db;
 pub mod kv;
 pub mod price;
 
-pub use broker::{Behaviour, Kind, OrderId, Refused, Side, SimBroker, Status};
+pub use broker::{Ack, Behaviour, Broker, Kind, MockBroker, OrderId, Refused, Side, SimBroker, Status};
 pub use clock::SimClock;
 pub use db::{RecState, SimDb, TxnStatus};
 pub use kv::SimKv;
