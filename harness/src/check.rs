@@ -41,7 +41,12 @@ macro_rules! ensure {
 
 /// Marks that this execution reached the race window called `label`.
 pub fn reached(label: &'static str) {
-    runtime::with_execution(|e| runtime::lock(&e.reached).insert(label));
+    runtime::with_execution(|e| {
+        let mut reached = runtime::lock(&e.reached);
+        if !reached.contains(&label) {
+            reached.push(label);
+        }
+    });
 }
 
 /// Observes how many actors are inside a stretch of code at once, and marks the race window

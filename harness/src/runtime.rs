@@ -12,7 +12,6 @@
 //! the execution in the order they happened.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -41,19 +40,22 @@ pub(crate) struct Execution {
     /// The step limit; 0 means none.
     step_limit: u64,
     /// Labels of the "sometimes" conditions reached in this execution.
-    pub(crate) reached: Mutex<BTreeSet<&'static str>>,
+    // A short list: a model names one window or two, and a `Vec` allocates only when one is reached.
+    pub(crate) reached: Mutex<Vec<&'static str>>,
+    /// Whether this execution records its events (fixed when it starts).
+    record: bool,
     /// The recorded events, when recording (`None` otherwise).
     pub(crate) events: Mutex<Option<Vec<Event>>>,
 }
 
 impl Execution {
     pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
-        Arc::new(Self { step_limit, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
+        Arc::new(Self { step_limit, record, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
     }
 
     /// Whether this execution records a trace.
     pub(crate) fn recording(&self) -> bool {
-        lock(&self.events).is_some()
+        self.record
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {
@@ -65,8 +67,9 @@ impl Execution {
         lock(&self.events).clone().unwrap_or_default()
     }
 
-    pub(crate) fn reached(&self) -> BTreeSet<&'static str> {
-        lock(&self.reached).clone()
+    /// Whether this execution reached the window `label`.
+    pub(crate) fn reached(&self, label: &str) -> bool {
+        lock(&self.reached).contains(&label)
     }
 }
 

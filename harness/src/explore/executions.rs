@@ -47,7 +47,7 @@ impl Executions {
             runtime::begin(Arc::clone(&execution));
             *runtime::lock(&last) = Some(Arc::clone(&execution));
             body();
-            if window.is_some_and(|w| execution.reached().contains(w)) {
+            if window.is_some_and(|w| execution.reached(w)) {
                 reached.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -69,7 +69,7 @@ impl Executions {
         let last = runtime::lock(&self.last).take();
         let mut reached = self.reached.load(Ordering::Relaxed);
         if let (true, Some(w), Some(e)) = (last_failed, self.window, &last) {
-            reached += u64::from(e.reached().contains(w));
+            reached += u64::from(e.reached(w));
         }
         (reached, Trace { events: last.map(|e| e.take_events()).unwrap_or_default() })
     }
