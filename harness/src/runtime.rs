@@ -12,7 +12,6 @@
 //! the execution in the order they happened.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::trace::Event;
@@ -35,8 +34,6 @@ pub struct StepLimitExceeded(pub u64);
 /// The state of one execution, shared by every thread of it.
 #[derive(Debug, Default)]
 pub(crate) struct Execution {
-    /// Facade operations so far.
-    steps: AtomicU64,
     /// The step limit; 0 means none.
     step_limit: u64,
     /// Labels of the "sometimes" conditions reached in this execution.
@@ -51,11 +48,6 @@ pub(crate) struct Execution {
 impl Execution {
     pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
         Arc::new(Self { step_limit, record, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
-    }
-
-    /// Whether this execution records a trace.
-    pub(crate) fn recording(&self) -> bool {
-        self.record
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {
@@ -76,6 +68,13 @@ impl Execution {
 thread_local! {
     static RUNTIME: Cell<Runtime> = const { Cell::new(Runtime::Std) };
     static EXECUTION: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    /// Facade operations so far on this OS thread in the current execution: the whole execution
+    /// under shuttle and loom, which run every task on one OS thread; one thread under `std`.
+    static STEPS: Cell<u64> = const { Cell::new(0) };
+    /// The current execution's step limit (0: none), and whether it records: copies kept here
+    /// so that the hot path reads a `Cell`, not the shared record.
+    static LIMIT: Cell<u64> = const { Cell::new(0) };
+    static RECORDING: Cell<bool> = const { Cell::new(false) };
 }
 
 pub(crate) fn current() -> Runtime {
@@ -98,12 +97,23 @@ impl Drop for Scope {
     fn drop(&mut self) {
         RUNTIME.with(|r| r.set(self.previous));
         EXECUTION.with(|e| e.borrow_mut().take());
+        LIMIT.with(|l| l.set(0));
+        RECORDING.with(|r| r.set(false));
     }
 }
 
 /// Makes `execution` the current one on this OS thread.
 pub(crate) fn begin(execution: Arc<Execution>) {
+    STEPS.with(|s| s.set(0));
+    LIMIT.with(|l| l.set(execution.step_limit));
+    RECORDING.with(|r| r.set(execution.record));
     EXECUTION.with(|e| *e.borrow_mut() = Some(execution));
+}
+
+/// Whether the current execution records its events.
+#[inline]
+pub(crate) fn recording() -> bool {
+    RECORDING.with(Cell::get)
 }
 
 /// The current execution, if one is running on this thread.
@@ -121,11 +131,13 @@ pub(crate) fn with_execution<R>(f: impl FnOnce(&Execution) -> R) -> Option<R> {
 /// end as a `step-limit` verdict, not as a hung process.
 #[inline]
 pub(crate) fn step() {
-    let over = with_execution(|e| {
-        let n = e.steps.fetch_add(1, Ordering::Relaxed) + 1;
-        (e.step_limit != 0 && n > e.step_limit).then_some(n)
+    let n = STEPS.with(|s| {
+        let n = s.get() + 1;
+        s.set(n);
+        n
     });
-    if let Some(Some(n)) = over {
+    let limit = LIMIT.with(Cell::get);
+    if limit != 0 && n > limit {
         std::panic::panic_any(StepLimitExceeded(n));
     }
 }
@@ -136,7 +148,9 @@ pub(crate) fn inherit() -> impl FnOnce() {
     let execution = execution();
     move || {
         RUNTIME.with(|r| r.set(runtime));
-        EXECUTION.with(|e| *e.borrow_mut() = execution);
+        if let Some(e) = execution {
+            begin(e);
+        }
     }
 }
 

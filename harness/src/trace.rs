@@ -202,7 +202,7 @@ thread_local! {
 
 /// Marks the events the calling actor emits while `f` runs as the answers of `service`.
 pub(crate) fn in_service<R>(service: &'static str, f: impl FnOnce() -> R) -> R {
-    if runtime::with_execution(runtime::Execution::recording) != Some(true) {
+    if !runtime::recording() {
         return f();
     }
     let actor = thread::current_name();

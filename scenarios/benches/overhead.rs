@@ -62,6 +62,9 @@ mod direct {
         orders: BTreeMap<u64, Order>,
         positions: BTreeMap<String, i64>,
         requests: Vec<(String, String)>,
+        /// Broker calls so far, and the order-update feed, as SimBroker keeps them.
+        calls: u64,
+        acks: Vec<(u64, (u64, bool, u64))>,
     }
 
     struct Bot {
@@ -83,6 +86,7 @@ mod direct {
     impl Bot {
         fn place(&self) -> u64 {
             let mut b = self.broker.lock().unwrap();
+            b.calls += 1;
             let (kind, side, qty, symbol) = (Kind::Entry, Side::Buy, 1, "ABC");
             let at = format!(" @ {}", price(10_000));
             b.requests.push((actor(), format!("place {kind:?} {side:?} {qty} {symbol}{at}")));
@@ -91,6 +95,8 @@ mod direct {
                 Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price: Some(10_000), live: true };
             b.orders.insert(id, order);
             tracing::info!("broker: order #{id} accepted ({kind:?} {side:?} {qty} {symbol}{at})");
+            let calls = b.calls;
+            b.acks.push((calls, (id, true, 0)));
             id
         }
 
@@ -165,10 +171,15 @@ mod direct {
         let poll = thread::Builder::new().name("poll".into()).spawn(move || b.poll()).unwrap();
         tick.join().unwrap();
         poll.join().unwrap();
-        let orders: Vec<Order> = bot.broker.lock().unwrap().orders.values().cloned().collect();
+        let orders: Vec<Order> = {
+            let mut b = bot.broker.lock().unwrap();
+            b.calls += 1;
+            b.orders.values().cloned().collect()
+        };
         let live = orders.iter().filter(|o| o.kind == Kind::Entry && o.symbol == "ABC" && o.live).count();
         let position = {
             let mut b = bot.broker.lock().unwrap();
+            b.calls += 1;
             b.requests.push((actor(), "position ABC".to_owned()));
             b.positions.get("ABC").copied().unwrap_or(0)
         };

@@ -18,7 +18,7 @@ use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
-use crate::runtime::{self, Execution, Runtime};
+use crate::runtime::{self, Runtime};
 use crate::sync::thread;
 use crate::trace::{self, EventKind};
 use crate::trace::{Recorder, Trace};
@@ -65,7 +65,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
             if is_preemption(runnable, current, is_yielding, task) {
                 p.preemptions += 1;
                 // In a traced replay, the trace shows where the switch fell.
-                if runtime::with_execution(Execution::recording) == Some(true) {
+                if runtime::recording() {
                     let name =
                         |id| runnable.iter().find(|t| t.id() == id).map(|t| thread::actor_name(t.name().as_deref()));
                     if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {

@@ -34,8 +34,9 @@
 //!   times out raises (a client library's timeout is an exception): the `except:` path.
 //! - `correct-fix`: one claim, `closing_positions` checked and added under `_closing_lock`, the
 //!   position read after the claim, the sell, the flush on a full exit, and the claim released
-//!   in a `finally` on every path (sold, partial, rejected, no position). `active_exit_orders`
-//!   adds nothing to one claim released this way, so it is gone.
+//!   in a `finally` on every path (sold, partial, rejected, no position) — but never on a guess:
+//!   a sell that timed out is first settled with the broker (see "Broker faults").
+//!   `active_exit_orders` adds nothing to one claim released this way, so it is gone.
 //!
 //! The write-up's operators' line, "CONCURRENCY PROTECTION: BTC-USD already being closed,
 //! skipping duplicate exit", is logged where the `closing_positions` check turns an exit away.
@@ -44,11 +45,15 @@
 //! Fix #1's comment, "Unlock only after: Confirmed rejection OR Confirmed failure OR Final
 //! settlement", says the engine faces rejected orders and orders whose fate is not confirmed.
 //! Scenario `double-exit-timeout` (`timeouts = 1`): the first sell times out *after* the broker
-//! filled it. `correct-fix` does NOT hold there: its `finally` releases the claim after what it
-//! takes for a failed sell, the engine still holds the whole position, and the next exit sells
-//! it again (never sell more than is held). A fix that holds must treat a timeout as unconfirmed
-//! and settle it with the broker (the order's fill) before releasing the claim — the write-up's
-//! own rule, which its code does not follow either. `rejects` turns rejections on.
+//! filled it. Releasing the claim as if such a sell had failed leaves the engine holding a
+//! position the broker sold, and the next exit sells it again (never sell more than is held).
+//! The write-up's rule forbids that; its code does not follow it (`except:` releases on any
+//! exception). `correct-fix` does: a timed-out sell is unconfirmed, so before the `finally` it
+//! asks the broker for its net position (the final settlement: a market order's fill is done
+//! when the broker answers) and takes that as what remains, flushing the position if it is
+//! gone. Only then is the claim released, and the next exit finds no position to sell. Under
+//! the claim no other exit sells, so the broker's position is this sale's outcome.
+//! `rejects` turns rejections on.
 //!
 //! ## Invariants
 //! - Never sell more than is held: the broker's position in the symbol never goes below zero.
@@ -193,7 +198,9 @@ impl<B: Broker> Engine<B> {
                 if !claim(&self.closing, sym, "closing_positions") {
                     return skip_duplicate(sym);
                 }
-                self.sell(pct);
+                if self.sell(pct) == Sold::TimedOut {
+                    self.settle();
+                }
                 tracing::info!("finally: discards {sym} from closing_positions");
                 self.closing.lock().remove(sym);
             }
@@ -221,12 +228,28 @@ impl<B: Broker> Engine<B> {
             }
         }
         // `position['remaining_size'] *= (1.0 - size_pct)`: on the shared dict, as it is now.
+        self.set_remaining(|remaining| remaining * (100 - pct) / 100)
+    }
+
+    /// `correct-fix`, after a sell that timed out: the order may have filled, so the claim is
+    /// not released on a guess. The broker's net position is the settlement: what it holds is
+    /// what remains of the position.
+    fn settle(&self) {
+        let sym = &self.params.symbol;
+        let held = self.broker.position(sym).max(0) as u64;
+        tracing::info!("settles the timed-out sell: broker holds {held} {sym}");
+        self.set_remaining(|_| held);
+    }
+
+    /// Sets what remains of the position from what remains now; flushes it below 1 %.
+    fn set_remaining(&self, remaining: impl FnOnce(u64) -> u64) -> Sold {
+        let sym = &self.params.symbol;
         let mut positions = self.positions.lock();
         let Some(p) = positions.get_mut(sym) else {
             tracing::info!("position already flushed");
             return Sold::Closed;
         };
-        p.remaining = p.remaining * (100 - pct) / 100;
+        p.remaining = remaining(p.remaining);
         if p.remaining * 100 < p.size {
             positions.remove(sym);
             tracing::info!("TRADE COMPLETE; FLUSHING POSITION STATE: {sym}");
@@ -411,6 +434,18 @@ mod tests {
         two_exits(Variant::CorrectFix, false, 1);
         two_exits(Variant::DocumentedFix, false, 1);
         assert!(!logs_contain("CONCURRENCY PROTECTION"));
+    }
+
+    #[test]
+    #[traced_test]
+    fn correct_fix_settles_a_timed_out_sell_before_the_next_exit() {
+        let mut broker = MockBroker::new();
+        broker.expect_place().times(1).returning(|_, _, _, _, _| Err(Refused::TimedOut));
+        broker.expect_position().times(1).returning(|_| 0);
+        let engine = Engine::new(Variant::CorrectFix, &Params::default(), broker);
+        engine.execute_exit(100);
+        engine.execute_exit(100);
+        assert!(logs_contain("settles the timed-out sell: broker holds 0 BTC-USD"));
     }
 
     #[test]

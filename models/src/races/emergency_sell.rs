@@ -34,7 +34,9 @@
 //!   position under the claim, sells `min(engine position, broker-reported position)` (0 →
 //!   abort), records the sale in the engine's position, and releases the claim. Under the claim
 //!   the engine's own state is exact for its own sales — the broker's view may only lag behind
-//!   them, never ahead — and the broker's view still catches orphans that sold elsewhere.
+//!   them, never ahead — and the broker's view still catches orphans that sold elsewhere. On
+//!   both paths a sell that timed out is settled with the broker before the claim is released
+//!   (see "Broker faults").
 //!
 //! ## Invariant
 //! Never sell more than is held: the broker's position in the symbol never goes below zero.
@@ -47,8 +49,12 @@
 //! on in scenario `emergency-sell`) and sells whose fate is unconfirmed (Fix #1: "Unlock only
 //! after: Confirmed rejection OR Confirmed failure OR Final settlement"). Scenario
 //! `emergency-sell-timeout` (`timeouts = 1`): the first sell times out after the broker filled
-//! it. `correct-fix` does NOT hold there: both paths take a timed-out sell for a failed one, so
-//! the sale is never recorded in the engine's position, and the other path sells it again.
+//! it. Taken for a failed sell, it is never recorded in the engine's position, and the other
+//! path sells the position again. `correct-fix` follows the rule instead: a timed-out sell is
+//! unconfirmed, so, still under the claim, the path asks the broker for its net position (the
+//! final settlement: a market order's fill is done when the broker answers; not
+//! `get_positions()`, which lags), records what the broker sold, and only then releases the
+//! claim. Under the claim no other path sells, so the difference is this sale's outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,7 +62,7 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Model, Overlap, Race, RaceError};
 use serde::Deserialize;
 
-use crate::world::{Behaviour, Kind, Side, SimBroker};
+use crate::world::{Behaviour, Kind, OrderId, Refused, Side, SimBroker};
 
 const INVARIANT: &str = "never sell more than is held";
 const WINDOW: &str = "forced stop-loss and normal exit at once";
@@ -144,8 +150,29 @@ impl Bot {
         self.closing.lock().remove(&self.params.symbol);
     }
 
-    fn sell(&self, qty: u64) -> bool {
-        self.broker.place(&self.params.symbol, Kind::Market, Side::Sell, qty, None).is_ok()
+    fn sell(&self, qty: u64) -> Result<OrderId, Refused> {
+        self.broker.place(&self.params.symbol, Kind::Market, Side::Sell, qty, None)
+    }
+
+    /// Sells `qty` and records the sale in the engine's position; with `correct-fix`, a sell
+    /// that timed out is settled with the broker.
+    fn sell_and_record(&self, qty: u64) {
+        match self.sell(qty) {
+            Ok(_) => self.record_sale(qty),
+            Err(Refused::TimedOut) if self.variant == Variant::CorrectFix => self.settle(),
+            Err(_) => {}
+        }
+    }
+
+    /// `correct-fix`, after a sell that timed out, still under the claim: the order may have
+    /// filled, so the claim is not released on a guess. The broker's net position (settled, not
+    /// the lagging report) says what sold: the engine records the difference.
+    fn settle(&self) {
+        let sym = &self.params.symbol;
+        let held = self.broker.position(sym).max(0) as u64;
+        tracing::info!("sell timed out: settles with the broker, which holds {held} {sym}");
+        let sold = self.positions.lock().get(sym).map_or(0, |&engine| engine.saturating_sub(held));
+        self.record_sale(sold);
     }
 
     /// The engine's normal exit of the whole position.
@@ -156,9 +183,7 @@ impl Bot {
             return;
         }
         if let Some(qty) = self.engine_position() {
-            if self.sell(qty) {
-                self.record_sale(qty);
-            }
+            self.sell_and_record(qty);
         }
         if guarded {
             self.release();
@@ -194,7 +219,7 @@ impl Bot {
                 quantity = available;
             }
         }
-        self.sell(quantity);
+        let _ = self.sell(quantity);
     }
 
     /// `correct-fix`: the forced sale under the engine's claim.
@@ -207,8 +232,8 @@ impl Bot {
             let available = self.broker.reported_position(sym).max(0) as u64;
             let qty = engine.min(available);
             tracing::info!("broker reports {available}; sells min({engine}, {available}) = {qty}");
-            if qty > 0 && self.sell(qty) {
-                self.record_sale(qty);
+            if qty > 0 {
+                self.sell_and_record(qty);
             }
         }
         self.release();
