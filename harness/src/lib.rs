@@ -32,7 +32,7 @@ pub use explore::{
     Model, Outcome, Strategy,
 };
 pub use handle::{Handle, Replay};
-pub use race::{Race, RaceError};
+pub use race::{Race, RaceError, RaceInfo};
 pub use runtime::StepLimitExceeded;
 pub use trace::Trace;
 pub use verdict::Verdict;

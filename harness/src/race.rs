@@ -9,20 +9,53 @@ use std::fmt;
 
 use crate::explore::Model;
 
+/// What a race says about itself: one `const` per race.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RaceInfo {
+    /// The race's id, as scenario files and handles spell it (`reentry`).
+    pub id: &'static str,
+    /// A one-line title.
+    pub title: &'static str,
+    /// Where the race is documented (file and section).
+    pub source: &'static str,
+    /// The variants, in the order reports list them.
+    pub variants: &'static [&'static str],
+    /// The most threads an execution spawns (loom allows at most 4 besides the main thread).
+    pub threads: usize,
+}
+
 /// One documented race, with its variants.
 pub trait Race: Send + Sync {
-    /// The race's id, as scenario files and handles spell it (`reentry`).
-    fn id(&self) -> &'static str;
-    /// A one-line title.
-    fn title(&self) -> &'static str;
-    /// Where the race is documented (file and section).
-    fn source(&self) -> &'static str;
-    /// The variants, in the order reports list them.
-    fn variants(&self) -> &'static [&'static str];
-    /// The most threads an execution spawns (loom allows at most 4 besides the main thread).
-    fn threads(&self) -> usize;
+    /// What the race says about itself.
+    fn info(&self) -> &'static RaceInfo;
+
     /// Builds the model of `variant` with `params`, named `target` in replay handles.
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError>;
+
+    /// The race's id (`reentry`).
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
+
+    /// A one-line title.
+    fn title(&self) -> &'static str {
+        self.info().title
+    }
+
+    /// Where the race is documented.
+    fn source(&self) -> &'static str {
+        self.info().source
+    }
+
+    /// The variants, in the order reports list them.
+    fn variants(&self) -> &'static [&'static str] {
+        self.info().variants
+    }
+
+    /// The most threads an execution spawns.
+    fn threads(&self) -> usize {
+        self.info().threads
+    }
 
     /// Checks that `variant` is one of [`Race::variants`].
     fn check_variant(&self, variant: &str) -> Result<(), RaceError> {

@@ -108,25 +108,18 @@ pub fn broken_model(target: &str) -> Model {
 #[derive(Debug)]
 pub struct SelfTest;
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: crate::race::RaceInfo = crate::race::RaceInfo {
+    id: "selftest",
+    title: "the harness's own models, one per verdict kind",
+    source: "harness/src/selftest.rs",
+    variants: &["lost-update", "locked-update", "deadlock", "spin", "model-panic"],
+    threads: 2,
+};
+
 impl Race for SelfTest {
-    fn id(&self) -> &'static str {
-        "selftest"
-    }
-
-    fn title(&self) -> &'static str {
-        "the harness's own models, one per verdict kind"
-    }
-
-    fn source(&self) -> &'static str {
-        "harness/src/selftest.rs"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["lost-update", "locked-update", "deadlock", "spin", "model-panic"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static crate::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -286,25 +286,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "auto-exit",
+    title: "auto-exit before the close sells at market while the stop fills",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #5",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 2,
+};
+
 impl Race for AutoExit {
-    fn id(&self) -> &'static str {
-        "auto-exit"
-    }
-
-    fn title(&self) -> &'static str {
-        "auto-exit before the close sells at market while the stop fills"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #5"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -287,25 +287,18 @@ fn execution(variant: Variant, params: &Params) {
     manager.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "circuit-breaker",
+    title: "trades open on a stream while a loss kills it",
+    source: "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2",
+    variants: &["before", "documented-fix-sim", "documented-fix-live", "correct-fix"],
+    threads: 4,
+};
+
 impl Race for CircuitBreaker {
-    fn id(&self) -> &'static str {
-        "circuit-breaker"
-    }
-
-    fn title(&self) -> &'static str {
-        "trades open on a stream while a loss kills it"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix-sim", "documented-fix-live", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        4
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -240,25 +240,18 @@ fn execution(variant: Variant, params: &Params) {
     world.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "cooldown-bypass",
+    title: "two Celery workers pass the bot's cooldown check and both trade",
+    source: "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented",
+    variants: &["before", "documented-fix", "token-lock", "correct-fix"],
+    threads: 3,
+};
+
 impl Race for CooldownBypass {
-    fn id(&self) -> &'static str {
-        "cooldown-bypass"
-    }
-
-    fn title(&self) -> &'static str {
-        "two Celery workers pass the bot's cooldown check and both trade"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "token-lock", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        3
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -339,25 +339,18 @@ fn execution(variant: Variant, params: &Params) {
     engine.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "double-exit",
+    title: "two threads exit one position",
+    source: "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 3,
+};
+
 impl Race for DoubleExit {
-    fn id(&self) -> &'static str {
-        "double-exit"
-    }
-
-    fn title(&self) -> &'static str {
-        "two threads exit one position"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        3
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

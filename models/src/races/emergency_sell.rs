@@ -298,25 +298,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "emergency-sell",
+    title: "the forced stop-loss sells while a normal exit sells",
+    source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 3,
+};
+
 impl Race for EmergencySell {
-    fn id(&self) -> &'static str {
-        "emergency-sell"
-    }
-
-    fn title(&self) -> &'static str {
-        "the forced stop-loss sells while a normal exit sells"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        3
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

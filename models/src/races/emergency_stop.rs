@@ -345,25 +345,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "emergency-stop",
+    title: "tick emergency stop and polling stop placement both protect a new position",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 2,
+};
+
 impl Race for EmergencyStop {
-    fn id(&self) -> &'static str {
-        "emergency-stop"
-    }
-
-    fn title(&self) -> &'static str {
-        "tick emergency stop and polling stop placement both protect a new position"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -280,25 +280,18 @@ fn execution(variant: Variant, params: &Params) {
     world.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "expert-recommendations",
+    title: "two calls process one expert's recommendations: duplicates, or a dropped one",
+    source: "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 2,
+};
+
 impl Race for ExpertRecommendations {
-    fn id(&self) -> &'static str {
-        "expert-recommendations"
-    }
-
-    fn title(&self) -> &'static str {
-        "two calls process one expert's recommendations: duplicates, or a dropped one"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

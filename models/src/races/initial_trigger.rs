@@ -323,25 +323,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "initial-trigger",
+    title: "two paths both arm the trigger, or one arms it and the other re-enters",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 2,
+};
+
 impl Race for InitialTrigger {
-    fn id(&self) -> &'static str {
-        "initial-trigger"
-    }
-
-    fn title(&self) -> &'static str {
-        "two paths both arm the trigger, or one arms it and the other re-enters"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

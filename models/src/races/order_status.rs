@@ -353,25 +353,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "order-status",
+    title: "polling thread acts on the status of an entry order the tick thread replaced",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 3,
+};
+
 impl Race for OrderStatus {
-    fn id(&self) -> &'static str {
-        "order-status"
-    }
-
-    fn title(&self) -> &'static str {
-        "polling thread acts on the status of an entry order the tick thread replaced"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        3
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -324,25 +324,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "reentry",
+    title: "tick re-entry and polling retry both place the entry order",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
+    variants: &["before", "documented-fix", "correct-fix", "correct-fix-mutant"],
+    threads: 2,
+};
+
 impl Race for Reentry {
-    fn id(&self) -> &'static str {
-        "reentry"
-    }
-
-    fn title(&self) -> &'static str {
-        "tick re-entry and polling retry both place the entry order"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix", "correct-fix-mutant"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

@@ -346,25 +346,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "stale-cancel",
+    title: "tick cancels a stale entry order and clears the id of its replacement",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
+    variants: &["before", "documented-fix"],
+    threads: 2,
+};
+
 impl Race for StaleCancel {
-    fn id(&self) -> &'static str {
-        "stale-cancel"
-    }
-
-    fn title(&self) -> &'static str {
-        "tick cancels a stale entry order and clears the id of its replacement"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {

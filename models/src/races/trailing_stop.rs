@@ -320,25 +320,18 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
+/// What the race says about itself: its id, story, variants and threads.
+const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
+    id: "trailing-stop",
+    title: "tick trails the stop up while polling places it at the old level",
+    source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
+    variants: &["before", "documented-fix", "correct-fix"],
+    threads: 2,
+};
+
 impl Race for TrailingStop {
-    fn id(&self) -> &'static str {
-        "trailing-stop"
-    }
-
-    fn title(&self) -> &'static str {
-        "tick trails the stop up while polling places it at the old level"
-    }
-
-    fn source(&self) -> &'static str {
-        "seeds/001_bc2707596bc033aa.md, RACE #2 and #8"
-    }
-
-    fn variants(&self) -> &'static [&'static str] {
-        &["before", "documented-fix", "correct-fix"]
-    }
-
-    fn threads(&self) -> usize {
-        2
+    fn info(&self) -> &'static harness::race::RaceInfo {
+        &INFO
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
