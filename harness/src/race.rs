@@ -113,3 +113,29 @@ pub fn params<P: serde::de::DeserializeOwned>(race: &'static str, table: &toml::
     P::deserialize(toml::Value::Table(table.clone()))
         .map_err(|e| RaceError::BadParams { race, message: e.message().to_owned() })
 }
+
+/// The usual [`Race::model`]: picks the variant by name from `variants`, reads the parameters
+/// into `P`, and makes `run(variant, &params)` the body of every execution, with the race window
+/// `window`.
+pub fn model<V, P>(
+    race: &dyn Race,
+    (target, variant, params): (&str, &str, &toml::Table),
+    variants: &[(&str, V)],
+    window: &'static str,
+    run: fn(V, &P),
+) -> Result<Model, RaceError>
+where
+    V: Copy + Send + Sync + 'static,
+    P: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    race.check_variant(variant)?;
+    let Some(&(_, variant)) = variants.iter().find(|(name, _)| *name == variant) else {
+        return Err(RaceError::UnknownVariant {
+            race: race.id(),
+            variant: variant.to_owned(),
+            expected: variants.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        });
+    };
+    let params: P = self::params(race.id(), params)?;
+    Ok(Model::new(target, move || run(variant, &params)).with_window(window))
+}

@@ -361,13 +361,8 @@ impl Race for StaleCancel {
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        let variant = match variant {
-            "before" => Variant::Before,
-            _ => Variant::DocumentedFix,
-        };
-        let params: Params = harness::race::params(self.id(), params)?;
-        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
+        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix)];
+        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
     }
 }
 
