@@ -79,3 +79,25 @@ fn a_correct_fix_survives_the_fuzzer() {
     );
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
+
+#[test]
+fn the_committed_failing_worlds_are_re_run_first() {
+    // scenarios/fuzz/ keeps proptest's regression file of each race's failing worlds: a run of
+    // one case replays it before anything new, and finds the same shrunk world again.
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    for race in ["reentry", "double-exit", "cooldown-bypass"] {
+        let dir = temp(&format!("rerun-{race}"));
+        std::fs::create_dir_all(dir.join("fuzz")).expect("a fuzz folder");
+        let file = format!("{race}.proptest-regressions");
+        std::fs::copy(here.join(&file), dir.join("fuzz").join(&file)).expect("the committed regression file");
+        let o = racecheck(&dir, &["fuzz", race, "--cases", "1"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{race}: {out}");
+        let written =
+            out.lines().find_map(|l| l.strip_prefix("shrunk world (")).and_then(|l| l.strip_suffix("):")).expect(&out);
+        let id = std::path::Path::new(written).file_name().expect("a file name").to_owned();
+        let committed = std::fs::read_to_string(here.join(&id)).expect("the committed world of that regression");
+        assert_eq!(std::fs::read_to_string(written).expect("the world written"), committed, "{race}");
+        std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+    }
+}
