@@ -9,8 +9,9 @@
 //! trace up to the point where every thread was blocked.
 //!
 //! The child's stderr (shuttle's and loom's own chatter) is kept only when the child dies
-//! without an outcome, to explain why. `LOOM_*` variables are removed from the child's
-//! environment: a handle must mean the same execution everywhere.
+//! without an outcome, and then only on the terminal, never in an outcome. `LOOM_*`, `SHUTTLE_*`
+//! and `PROPTEST_*` variables are removed from the child's environment: a handle must mean the
+//! same execution everywhere.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -65,15 +66,25 @@ impl Job {
     }
 }
 
+/// The environment variables that would change what a scheduler library does: loom's, shuttle's
+/// (`SHUTTLE_RANDOM_SEED` replaces every seed) and proptest's (`PROPTEST_*` change shrinking).
+pub const LIBRARY_ENV: &[&str] = &["LOOM_", "SHUTTLE_", "PROPTEST_"];
+
+/// Removes [`LIBRARY_ENV`] from a child's environment: a handle or a seed must mean the same
+/// execution everywhere.
+pub fn scrub_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if LIBRARY_ENV.iter().any(|prefix| key.to_string_lossy().starts_with(prefix)) {
+            cmd.env_remove(key);
+        }
+    }
+}
+
 /// Runs `program args… <job>` and reads the outcome it prints.
 pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
     let mut cmd = Command::new(program);
     cmd.args(args).arg(job.to_arg()).stdin(Stdio::null());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("LOOM_") {
-            cmd.env_remove(key);
-        }
-    }
+    scrub_env(&mut cmd);
     let output = match cmd.output() {
         Ok(o) => o,
         Err(e) => return crashed(job, format!("cannot start {}: {e}", program.display())),
@@ -129,9 +140,8 @@ pub fn serve(model: &Model, job: &Job) {
     std::panic::set_hook(Box::new(move |info| {
         // loom is about to abort the process: say where it was first.
         let message = verdict::panic_message(info.payload());
-        if let (true, Some((preemption_bound, execution))) =
-            (verdict::is_deadlock_message(&message), explore::loom_progress())
-        {
+        if let (true, Some(progress)) = (verdict::is_deadlock_message(&message), explore::loom_progress()) {
+            let (preemption_bound, execution) = (progress.preemption_bound, progress.execution);
             let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
             print_outcome(&Outcome {
                 verdict: Verdict::Deadlock { details: message },
@@ -139,7 +149,7 @@ pub fn serve(model: &Model, job: &Job) {
                 coverage: Coverage::Incomplete,
                 first_failure: Some(execution),
                 failures: 1,
-                reached_window: 0,
+                reached_window: progress.reached_window,
                 handle: Some(Handle { target: target.clone(), replay: Replay::Loom { preemption_bound, execution } }),
                 trace: (!trace.is_empty()).then_some(Trace { events: trace }),
                 preemptions: None,

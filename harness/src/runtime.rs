@@ -104,6 +104,7 @@ impl Drop for Scope {
 
 /// Makes `execution` the current one on this OS thread.
 pub(crate) fn begin(execution: Arc<Execution>) {
+    crate::trace::reset();
     STEPS.with(|s| s.set(0));
     LIMIT.with(|l| l.set(execution.step_limit));
     RECORDING.with(|r| r.set(execution.record));

@@ -62,7 +62,7 @@ pub fn decode(text: &str) -> Result<Schedule, String> {
             chars.next();
         }
         let run = if count.is_empty() { 1 } else { count.parse::<usize>().map_err(|_| "a count is too large")? };
-        if run == 0 || schedule.steps.len() + run > MAX_STEPS {
+        if run == 0 || run > MAX_STEPS - schedule.steps.len() {
             return Err(format!("a run of {run} steps is out of range (1 to {MAX_STEPS} steps in all)"));
         }
         schedule.steps.extend(std::iter::repeat_n(step, run));

@@ -205,16 +205,27 @@ pub(crate) fn in_service<R>(service: &'static str, f: impl FnOnce() -> R) -> R {
     if !runtime::recording() {
         return f();
     }
+    /// Ends the call's mark even when `f` unwinds (a failing execution torn down mid-call).
+    struct Done(String);
+    impl Drop for Done {
+        fn drop(&mut self) {
+            SERVICE.with(|s| {
+                let mut calls = s.borrow_mut();
+                if let Some(i) = calls.iter().rposition(|(a, _)| *a == self.0) {
+                    calls.remove(i);
+                }
+            });
+        }
+    }
     let actor = thread::current_name();
     SERVICE.with(|s| s.borrow_mut().push((actor.clone(), service)));
-    let result = f();
-    SERVICE.with(|s| {
-        let mut calls = s.borrow_mut();
-        if let Some(i) = calls.iter().rposition(|(a, _)| *a == actor) {
-            calls.remove(i);
-        }
-    });
-    result
+    let _done = Done(actor);
+    f()
+}
+
+/// Forgets every service call mark: a new execution starts with none.
+pub(crate) fn reset() {
+    SERVICE.with(|s| s.borrow_mut().clear());
 }
 
 /// Turns an event's fields into one line: the message first, then `name=value` pairs.

@@ -155,3 +155,12 @@ fn same(a: &Handle, b: &Handle) -> bool {
             (x, y) => x == y,
         }
 }
+
+#[test]
+fn decoding_a_huge_run_is_an_error_not_a_panic() {
+    for text in ["0.ab18446744073709551615", "0.a9999999999999999999999", "0.a10000000b1"] {
+        assert!(harness::schedule::decode(text).is_err(), "{text}");
+        let handle = format!("reentry/before/shuttle:{text}");
+        assert!(handle.parse::<harness::Handle>().is_err(), "{handle}");
+    }
+}

@@ -131,3 +131,18 @@ fn a_failed_exploration_leaves_nothing_behind_for_the_next_in_the_same_process()
         }
     }
 }
+
+#[test]
+fn the_fewest_preemptions_claim_matches_an_exhaustive_count() {
+    // minimize() searches bounds 0, 1, 2 ... with its own bounded DFS; shuttle's unreduced DFS,
+    // going on past every failure, counts the preemptions of every failing execution. The
+    // minimum of those must be what minimize() reports, and never more than the one found.
+    for model in [models::lost_update("selftest/lost-update"), models::lock_order_inversion("selftest/deadlock")] {
+        let found = explore(&model, &Exploration::new(Strategy::Random { seed: 3 }, 1000));
+        let minimal = found.minimal.clone().expect("a minimal counterexample");
+        let all = harness::explore::failing_preemptions(&model, &found.verdict, 100_000).expect("the search completes");
+        assert_eq!(Some(minimal.preemptions), all.iter().copied().min(), "{}", model.target());
+        assert!(minimal.preemptions <= found.preemptions.expect("counted under shuttle"));
+        assert!(all.iter().any(|p| *p > minimal.preemptions), "{}: some failures need more", model.target());
+    }
+}

@@ -13,13 +13,17 @@ use harness::{Exploration, Handle, Strategy};
 use scenarios::run::{self, Plan, Runner};
 use scenarios::{report, scenario};
 
-/// `println!` to stdout that ends the program quietly when stdout is gone (`racecheck list |
-/// head`): a closed pipe is not an error worth a panic.
+/// The exit status of a program whose reader went away (a closed pipe, as after `| head`): the
+/// shell's code for SIGPIPE. Never 0: a run whose report nobody read has not met its expectations.
+const CLOSED_PIPE: i32 = 141;
+
+/// `println!` to stdout that ends the program with [`CLOSED_PIPE`] when stdout is gone: a closed
+/// pipe is not an error worth a panic.
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
         if writeln!(std::io::stdout(), $($t)*).is_err() {
-            std::process::exit(0);
+            std::process::exit(CLOSED_PIPE);
         }
     }};
 }
@@ -29,7 +33,7 @@ macro_rules! outp {
     ($($t:tt)*) => {{
         use std::io::Write as _;
         if write!(std::io::stdout(), $($t)*).is_err() {
-            std::process::exit(0);
+            std::process::exit(CLOSED_PIPE);
         }
     }};
 }
@@ -395,7 +399,9 @@ fn fuzz_in_child() -> Result<ExitCode> {
     let program = std::env::current_exe().context("cannot find the racecheck executable")?;
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     args.push("--in-child".into());
-    let child = std::process::Command::new(program)
+    let mut cmd = std::process::Command::new(program);
+    isolate::scrub_env(&mut cmd);
+    let child = cmd
         .args(args)
         .stdout(std::process::Stdio::inherit())
         .stderr(std::process::Stdio::piped())
@@ -542,7 +548,22 @@ fn replay(dir: &std::path::Path, text: &str, options: &ReplayOptions) -> Result<
         }
         out!("loom checkpoint: {} (a loom search started from it fails on its first execution)", path.display());
     }
-    Ok(if outcome.verdict.is_failure() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(replay_exit(&outcome.verdict))
+}
+
+/// A replay reproduced a finding (0), found nothing (1), or did not match the scenario at all —
+/// the handle is stale or for another model (2, with the reason).
+fn replay_exit(verdict: &harness::Verdict) -> ExitCode {
+    const DIVERGED: &[&str] =
+        &["cannot replay", "replay diverged", "schedule ended early", "scheduled task is not runnable", "expected "];
+    match verdict {
+        harness::Verdict::ModelPanic { message } if DIVERGED.iter().any(|d| message.starts_with(d)) => {
+            eprintln!("error: the handle does not reproduce an execution of this scenario ({message}); was the scenario or the model changed?");
+            ExitCode::from(2)
+        }
+        v if v.is_failure() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
 }
 
 /// Prints the trace one step at a time: the header, then a step each time Enter is pressed

@@ -44,14 +44,19 @@ impl ScenarioRun<'_> {
         self.cells.iter().filter(move |c| c.variant == variant && c.exploration.strategy != harness::Strategy::Threads)
     }
 
-    /// The verdict of `variant` over the whole portfolio: the first failure found, else `holds`
-    /// if any scheduler reached the race window, else `vacuous`.
+    /// The verdict of `variant` over the whole portfolio: the first failure found; else `holds`
+    /// when an exhaustive search (loom or DFS) covered everything and it held; else
+    /// `holds-sampled` when only sampled or incomplete searches held (evidence, not proof); else
+    /// `vacuous`.
     pub fn verdict(&self, variant: &str) -> &'static str {
         if let Some(failed) = self.counted(variant).find(|c| c.outcome.verdict.is_failure()) {
             return failed.outcome.verdict.name();
         }
-        if self.counted(variant).any(|c| c.outcome.verdict == harness::Verdict::Holds) {
+        let held = |c: &&Cell| c.outcome.verdict == harness::Verdict::Holds;
+        if self.counted(variant).filter(held).any(|c| c.outcome.coverage == harness::Coverage::Complete) {
             "holds"
+        } else if self.counted(variant).any(|c| held(&c)) {
+            "holds-sampled"
         } else {
             "vacuous"
         }

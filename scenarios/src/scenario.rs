@@ -30,7 +30,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The verdicts a scenario may expect.
-pub const VERDICTS: &[&str] = &["holds", "vacuous", "violated", "deadlock", "step-limit", "model-panic"];
+pub const VERDICTS: &[&str] =
+    &["holds", "holds-sampled", "vacuous", "violated", "deadlock", "step-limit", "model-panic"];
 
 /// A checked scenario.
 pub struct Scenario {
@@ -138,6 +139,12 @@ pub fn parse(
         at(raw.race.span().start, format!("unknown race `{}`; `racecheck list` shows the races", raw.race.get_ref()))
     })?;
     let step_limit = raw.step_limit.unwrap_or(harness::explore::DEFAULT_STEP_LIMIT);
+    if step_limit < 100 {
+        return Err(at(
+            0,
+            format!("`step_limit = {step_limit}` is too small; expected at least 100 facade operations"),
+        ));
+    }
     let mut explorations = Vec::new();
     for s in &raw.schedulers {
         let mut e = exploration(s.get_ref()).map_err(|(m, key_line)| {

@@ -55,6 +55,24 @@ fn the_same_run_twice_prints_byte_identical_output() {
     assert_eq!(stdout(&a), stdout(&b));
 }
 
+#[test]
+fn the_scheduler_libraries_environment_changes_nothing() {
+    // SHUTTLE_RANDOM_SEED replaces every shuttle seed, LOOM_* loom's settings, PROPTEST_* the
+    // shrinking: none of them may reach an exploration.
+    let plain = racecheck(&["run", "reentry", "--variant", "before"]);
+    let polluted = Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(["run", "reentry", "--variant", "before"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SHUTTLE_RANDOM_SEED", "12345")
+        .env("LOOM_MAX_PREEMPTIONS", "1")
+        .env("LOOM_MAX_BRANCHES", "not-a-number")
+        .env("PROPTEST_MAX_SHRINK_TIME", "1")
+        .output()
+        .expect("racecheck runs");
+    assert_eq!(polluted.status.code(), Some(0));
+    assert_eq!(stdout(&plain), stdout(&polluted));
+}
+
 /// Each handle in a run's output with the trace printed for it: the fewest-preemptions
 /// counterexample's where there is one, else the execution as found.
 fn handles_and_traces(out: &str) -> Vec<(String, String)> {
@@ -207,7 +225,16 @@ fn bad_arguments_are_one_line_errors_with_exit_code_2() {
     assert_bad_input(&["replay", "nonsense"], "malformed replay handle");
     assert_bad_input(&["replay", "reentry/before/loom:x:1"], "malformed replay handle");
     assert_bad_input(&["replay", "reentry/fixed/loom:3:1"], "has no variant `fixed`");
+    assert_bad_input(&["replay", "reentry/before/shuttle:0."], "does not reproduce an execution of this scenario");
+    assert_bad_input(
+        &["replay", "reentry/correct-fix/loom:3:100000"],
+        "does not reproduce an execution of this scenario",
+    );
+    assert_bad_input(&["replay", "reentry/before/shuttle:0.ab18446744073709551615"], "malformed replay handle");
     assert_bad_input(&["frobnicate"], "unrecognized subcommand");
+    let weak = racecheck(&["run", "reentry", "--variant", "correct-fix", "--budget", "1"]);
+    assert_eq!(weak.status.code(), Some(1), "a fix is not `holds` on one execution: {}", stdout(&weak));
+    assert!(stdout(&weak).contains("holds-sampled"), "{}", stdout(&weak));
     for args in [&["run", "no-such-race"][..], &["replay", "nonsense"]] {
         assert_eq!(stderr(&racecheck(args)).trim_end().lines().count(), 1, "{args:?}");
     }

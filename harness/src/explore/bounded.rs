@@ -95,11 +95,18 @@ impl Scheduler for Bounded {
     }
 }
 
-/// A [`Bounded`] search shared between the explorer and successive `Runner`s.
-#[derive(Clone, Debug)]
-pub(super) struct Shared(pub(super) Rc<RefCell<Bounded>>);
+/// A search shared between the explorer and successive `Runner`s (shuttle's `Runner` stops at
+/// every failure; the search goes on past it).
+#[derive(Debug)]
+pub(super) struct Shared<S>(pub(super) Rc<RefCell<S>>);
 
-impl Scheduler for Shared {
+impl<S> Clone for Shared<S> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
+impl<S: Scheduler> Scheduler for Shared<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.0.borrow_mut().new_execution()
     }

@@ -58,6 +58,11 @@ impl Executions {
         Arc::clone(&self.count)
     }
 
+    /// The count of executions that reached the window, as it goes.
+    pub(super) fn reached_handle(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.reached)
+    }
+
     /// How many executions have started.
     pub(super) fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)

@@ -30,11 +30,22 @@ pub(crate) const MAX_THREADS: usize = 5;
 thread_local! {
     /// The search under way on this thread, for [`crate::isolate`]'s deadlock report: loom
     /// aborts the process on a deadlock, so the harness has to say where it was from the hook.
-    static PROGRESS: Cell<Option<(Option<usize>, u64)>> = const { Cell::new(None) };
+    static PROGRESS: Cell<Option<Progress>> = const { Cell::new(None) };
 }
 
-/// The preemption bound and execution number of the loom search running on this thread.
-pub(crate) fn progress() -> Option<(Option<usize>, u64)> {
+/// Where a loom search is, for a report written from a panic hook.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Progress {
+    /// The search's preemption bound.
+    pub(crate) preemption_bound: Option<usize>,
+    /// The execution under way, from 1.
+    pub(crate) execution: u64,
+    /// Executions before it that reached the model's race window.
+    pub(crate) reached_window: u64,
+}
+
+/// Where the loom search running on this thread is.
+pub(crate) fn progress() -> Option<Progress> {
     PROGRESS.with(Cell::get)
 }
 
@@ -93,12 +104,14 @@ fn search_with(
     let runs = Executions::new(model, step_limit, record_at);
     let each = runs.each();
     let counted = runs.count_handle();
+    let reached = runs.reached_handle();
     let body = move || {
         let n = counted.load(std::sync::atomic::Ordering::Relaxed) + 1;
         if n > budget {
             panic::panic_any(BudgetSpent);
         }
-        PROGRESS.with(|p| p.set(Some((preemption_bound, n))));
+        let reached_window = reached.load(std::sync::atomic::Ordering::Relaxed);
+        PROGRESS.with(|p| p.set(Some(Progress { preemption_bound, execution: n, reached_window })));
         each();
     };
     let _scope = runtime::enter(Runtime::Loom);

@@ -283,6 +283,14 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
     outcome
 }
 
+/// The preemptions of every execution of `model` that fails as `verdict` does, by an exhaustive
+/// search independent of [`minimize`]'s (shuttle's DFS, no reduction: tiny models only); `None`
+/// when `budget` executions do not cover them all. For checking [`minimize`]'s claim.
+#[doc(hidden)]
+pub fn failing_preemptions(model: &Model, verdict: &Verdict, budget: u64) -> Option<Vec<u64>> {
+    shuttle::failing_preemptions(model, verdict, DEFAULT_STEP_LIMIT, budget)
+}
+
 /// Replays the execution `handle` names, with the trace recorder on.
 pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace) {
     let (verdict, trace, _) = replay_counted(model, handle, step_limit);
@@ -314,7 +322,7 @@ pub fn minimize_bound(replay: &Replay, preemptions: Option<u64>) -> u64 {
 }
 
 /// Where the loom search on this thread is, for the deadlock report in [`crate::isolate`].
-pub(crate) fn loom_progress() -> Option<(Option<usize>, u64)> {
+pub(crate) fn loom_progress() -> Option<loom::Progress> {
     loom::progress()
 }
 

@@ -209,3 +209,24 @@ pub(super) fn minimize(
     }
     None
 }
+
+/// Every execution of `model` that fails as `wanted` does, with its preemptions, found by
+/// shuttle's own unreduced DFS (independent of [`Bounded`]) going on past each failure; `None`
+/// when `budget` runs out first.
+pub(super) fn failing_preemptions(model: &Model, wanted: &Verdict, step_limit: u64, budget: u64) -> Option<Vec<u64>> {
+    let search = Shared(Rc::new(RefCell::new(DfsScheduler::new(None, false))));
+    let (mut spent, mut found) = (0, Vec::new());
+    loop {
+        let ran = run_with(model, search.clone(), budget.saturating_sub(spent), step_limit, false);
+        spent += ran.started;
+        match ran.failure {
+            Some((f, _)) if same_failure(&f, wanted) => found.push(ran.preemptions as u64),
+            Some(_) => {}
+            None if ran.completed => return Some(found),
+            None => return None,
+        }
+        if spent >= budget {
+            return None;
+        }
+    }
+}
