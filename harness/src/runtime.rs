@@ -41,22 +41,22 @@ pub(crate) struct Execution {
     pub(crate) reached: Mutex<Vec<&'static str>>,
     /// Whether this execution records its events (fixed when it starts).
     record: bool,
-    /// The recorded events, when recording (`None` otherwise).
-    pub(crate) events: Mutex<Option<Vec<Event>>>,
+    /// The recorded events (empty unless `record`).
+    pub(crate) events: Mutex<Vec<Event>>,
 }
 
 impl Execution {
     pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
-        Arc::new(Self { step_limit, record, events: Mutex::new(record.then(Vec::new)), ..Self::default() })
+        Arc::new(Self { step_limit, record, ..Self::default() })
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {
-        lock(&self.events).take().unwrap_or_default()
+        std::mem::take(&mut *lock(&self.events))
     }
 
     /// A copy of the events recorded so far.
     pub(crate) fn events(&self) -> Vec<Event> {
-        lock(&self.events).clone().unwrap_or_default()
+        lock(&self.events).clone()
     }
 
     /// Whether this execution reached the window `label`.

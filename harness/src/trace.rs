@@ -186,8 +186,8 @@ pub(crate) fn push(text: String) {
 /// Appends an event to the current execution, if it is being recorded.
 pub(crate) fn push_event(actor: String, text: String, kind: EventKind) {
     runtime::with_execution(|e| {
-        if let Some(events) = runtime::lock(&e.events).as_mut() {
-            events.push(Event { actor, text, kind });
+        if runtime::recording() {
+            runtime::lock(&e.events).push(Event { actor, text, kind });
         }
     });
 }

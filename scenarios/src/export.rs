@@ -5,18 +5,9 @@
 
 use std::fmt::Write as _;
 
-use harness::{Coverage, Outcome};
 use serde_json::{json, Value};
 
 use crate::run::{Cell, ScenarioRun};
-
-fn coverage(o: &Outcome) -> &'static str {
-    match o.coverage {
-        Coverage::Sampled => "sampled",
-        Coverage::Complete => "complete",
-        Coverage::Incomplete => "incomplete",
-    }
-}
 
 fn trace_json(trace: &harness::Trace) -> Value {
     let steps: Vec<Value> = trace
@@ -52,7 +43,7 @@ fn cell_json(c: &Cell) -> Value {
         "budget": c.exploration.budget,
         "verdict": o.verdict.name(),
         "executions": o.executions,
-        "coverage": coverage(o),
+        "coverage": o.coverage.name(),
         "first_failure": o.first_failure,
         "failures": o.failures,
         "reached_window": o.reached_window,

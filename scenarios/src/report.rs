@@ -7,17 +7,7 @@
 
 use std::fmt::Write as _;
 
-use harness::{Coverage, Outcome};
-
 use crate::run::{Cell, ScenarioRun};
-
-fn coverage(o: &Outcome) -> &'static str {
-    match o.coverage {
-        Coverage::Sampled => "sampled",
-        Coverage::Complete => "complete",
-        Coverage::Incomplete => "incomplete",
-    }
-}
 
 /// Renders a scenario run.
 pub fn render(run: &ScenarioRun<'_>) -> String {
@@ -55,7 +45,7 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
                 c.exploration.strategy.to_string(),
                 o.verdict.name(),
                 o.executions,
-                coverage(o),
+                o.coverage.name(),
                 first,
                 o.reached_window
             );

@@ -165,6 +165,17 @@ pub enum Coverage {
     Incomplete,
 }
 
+impl Coverage {
+    /// The name reports use: `sampled`, `complete` or `incomplete`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sampled => "sampled",
+            Self::Complete => "complete",
+            Self::Incomplete => "incomplete",
+        }
+    }
+}
+
 /// What an exploration found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {

@@ -4,6 +4,7 @@
 //! on the simulated clock instead. Spurious wake-ups are allowed, so wait in a loop.
 
 use super::mutex::{GuardInner, MutexGuard};
+use super::unpoison;
 use crate::runtime::{self, Runtime};
 
 /// A condition variable (see the module docs).
@@ -15,10 +16,6 @@ enum Inner {
     Std(std::sync::Condvar),
     Shuttle(shuttle::sync::Condvar),
     Loom(loom::sync::Condvar),
-}
-
-fn unpoison<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
-    r.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Condvar {

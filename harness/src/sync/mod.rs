@@ -24,3 +24,9 @@ pub use mutex::{Mutex, MutexGuard};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use service::Service;
 pub use std::sync::Arc;
+
+/// Takes a lock's guard whether or not the lock is poisoned: a thread that panicked while holding
+/// it has already failed the execution, and its verdict is what counts.
+pub(crate) fn unpoison<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
+    r.unwrap_or_else(std::sync::PoisonError::into_inner)
+}

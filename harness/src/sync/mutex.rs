@@ -6,6 +6,7 @@
 
 use std::ops::{Deref, DerefMut};
 
+use super::unpoison;
 use crate::runtime::{self, Runtime};
 
 /// A mutual-exclusion lock (see the module docs).
@@ -28,10 +29,6 @@ pub(crate) enum GuardInner<'a, T> {
     Std(std::sync::MutexGuard<'a, T>),
     Shuttle(shuttle::sync::MutexGuard<'a, T>),
     Loom(loom::sync::MutexGuard<'a, T>),
-}
-
-fn unpoison<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
-    r.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl<T> Mutex<T> {

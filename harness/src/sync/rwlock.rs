@@ -5,6 +5,7 @@
 
 use std::ops::{Deref, DerefMut};
 
+use super::unpoison;
 use crate::runtime::{self, Runtime};
 
 /// A reader-writer lock (see the module docs).
@@ -38,10 +39,6 @@ pub enum RwLockWriteGuard<'a, T> {
     Shuttle(shuttle::sync::RwLockWriteGuard<'a, T>),
     #[doc(hidden)]
     Loom(loom::sync::RwLockWriteGuard<'a, T>),
-}
-
-fn unpoison<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
-    r.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl<T> RwLock<T> {
