@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
+use crate::expect::Expected;
 use crate::run::{Cell, ScenarioRun};
 
 fn trace_json(trace: &harness::Trace) -> Value {
@@ -53,6 +54,10 @@ fn cell_json(c: &Cell) -> Value {
     if o.verdict.is_failure() {
         cell["details"] = json!(o.verdict.to_string());
     }
+    if let Some(e) = c.expect {
+        cell["expected"] = json!(e.name());
+        cell["concluded"] = json!(c.concluded().name());
+    }
     if let Some(m) = &o.minimal {
         cell["minimal"] =
             json!({ "handle": m.handle.to_string(), "preemptions": m.preemptions, "trace": trace_json(&m.trace) });
@@ -73,7 +78,7 @@ pub fn json(runs: &[ScenarioRun<'_>]) -> String {
                 .into_iter()
                 .map(|(variant, expected, actual)| {
                     let cells: Vec<Value> = r.cells.iter().filter(|c| c.variant == variant).map(cell_json).collect();
-                    json!({ "variant": variant, "expected": expected, "verdict": actual, "ok": expected == actual, "explorations": cells })
+                    json!({ "variant": variant, "expected": expected.name(), "verdict": actual.name(), "ok": expected == actual, "explorations": cells })
                 })
                 .collect();
             json!({
@@ -102,15 +107,23 @@ fn xml(text: &str) -> String {
         .collect()
 }
 
-/// Why a cell fails its variant's expectation, if it does.
-fn failure(c: &Cell, expected: &str, variant_ok: bool) -> Option<String> {
-    let found = c.outcome.verdict.name();
-    let expects_failure = !matches!(expected, "holds" | "vacuous");
-    if c.outcome.verdict.is_failure() && found != expected {
+/// Why a cell contradicts an expectation, if it does: its own (a pinned scheduler), or its
+/// variant's. A cell contradicts its variant's expectation when it found another failure than the
+/// one expected, or when the variant missed its expectation and this cell is on the wrong side:
+/// it found a failure where none was expected, or found none where one was.
+fn failure(c: &Cell, expected: Expected, variant_ok: bool) -> Option<String> {
+    if !c.counts() {
+        return None;
+    }
+    if let Some(own) = c.expect.filter(|e| *e != c.concluded()) {
+        return Some(format!("this scheduler was expected to conclude `{own}`; it concluded `{}`", c.concluded()));
+    }
+    let found = c.outcome.verdict.is_failure();
+    if found && expected.is_failure() && c.concluded() != expected {
         return Some(format!("expected `{expected}`, found `{}`", c.outcome.verdict));
     }
-    if !variant_ok && (expects_failure || !c.outcome.verdict.is_failure()) {
-        return Some(format!("the variant was expected to be `{expected}`; this scheduler found `{found}`"));
+    if !variant_ok && (expected.is_failure() != found) {
+        return Some(format!("the variant was expected `{expected}`; this scheduler concluded `{}`", c.concluded()));
     }
     None
 }

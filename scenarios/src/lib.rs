@@ -5,6 +5,8 @@
 //! variant under each scheduler, one child process an exploration; [`report`] renders the
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
 
+pub mod cli;
+pub mod expect;
 pub mod export;
 pub mod fuzz;
 pub mod report;
@@ -12,8 +14,6 @@ pub mod run;
 pub mod scaffold;
 pub mod scenario;
 pub mod summary;
-
-use std::path::PathBuf;
 
 use harness::Race;
 
@@ -27,15 +27,4 @@ pub fn races() -> Vec<&'static dyn Race> {
 /// The race called `id`.
 pub fn find_race(id: &str) -> Option<&'static dyn Race> {
     races().into_iter().find(|r| r.id() == id)
-}
-
-/// The folder of scenario files: `scenarios/` under the working directory if there is one,
-/// else the one this crate was built from.
-pub fn default_dir() -> PathBuf {
-    let here = PathBuf::from("scenarios");
-    if here.join("Cargo.toml").is_file() {
-        here
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
 }

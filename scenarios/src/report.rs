@@ -23,23 +23,25 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
     let _ = writeln!(out, "{:<w$} {:<12} {:<12} result", "variant", "expected", "verdict");
     for (variant, expected, actual) in run.expectations() {
         let result = if expected == actual { "ok" } else { "UNEXPECTED" };
-        let _ = writeln!(out, "{variant:<w$} {expected:<12} {actual:<12} {result}");
+        let _ = writeln!(out, "{variant:<w$} {:<12} {:<12} {result}", expected.name(), actual.name());
     }
+    let pinned = run.cells.iter().any(|c| c.expect.is_some());
     for (variant, _) in &s.expect {
         let cells: Vec<&Cell> = run.cells.iter().filter(|c| c.variant == *variant).collect();
         if cells.is_empty() {
             continue;
         }
         let _ = writeln!(out, "\n## {variant}\n");
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{:<26} {:<12} {:>10}  {:<10}  {:>13}  {:>6}",
             "scheduler", "verdict", "executions", "coverage", "first failure", "window"
         );
+        let _ = writeln!(out, "{}", if pinned { "  pinned" } else { "" });
         for c in &cells {
             let o = &c.outcome;
             let first = o.first_failure.map_or_else(|| "-".to_owned(), |n| n.to_string());
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:<26} {:<12} {:>10}  {:<10}  {:>13}  {:>6}",
                 c.exploration.strategy.to_string(),
@@ -49,6 +51,13 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
                 first,
                 o.reached_window
             );
+            let own = match c.expect {
+                Some(e) if e == c.concluded() => format!("  {e}: ok"),
+                Some(e) => format!("  {e}: UNEXPECTED ({})", c.concluded()),
+                None if pinned => "  -".to_owned(),
+                None => String::new(),
+            };
+            let _ = writeln!(out, "{own}");
         }
         for c in cells.iter().filter(|c| c.exploration.strategy == harness::Strategy::Threads) {
             let o = &c.outcome;

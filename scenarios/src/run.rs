@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use harness::isolate::{self, Job};
 use harness::{Exploration, Outcome};
 
-use crate::scenario::Scenario;
+use crate::expect::Expected;
+use crate::scenario::{Scenario, Scheduled};
 
 /// How explorations are run.
 #[derive(Clone, Debug)]
@@ -25,8 +26,42 @@ pub struct Cell {
     pub variant: &'static str,
     /// The scheduler and budget.
     pub exploration: Exploration,
+    /// What this scheduler alone must conclude for this variant, if the scenario says.
+    pub expect: Option<Expected>,
     /// What it found.
     pub outcome: Outcome,
+}
+
+impl Cell {
+    /// Whether the cell counts for its variant's verdict: the real-threads baseline never does.
+    pub fn counts(&self) -> bool {
+        self.exploration.strategy != harness::Strategy::Threads
+    }
+
+    /// What this exploration alone concluded, as a scenario spells it.
+    pub fn concluded(&self) -> Expected {
+        Expected::of([&self.outcome]).expect("one outcome always concludes")
+    }
+}
+
+/// One expectation checked: a variant's over the portfolio, or one scheduler's own.
+#[derive(Clone, Debug)]
+pub struct Check<'c> {
+    /// The variant.
+    pub variant: &'static str,
+    /// The scheduler whose own result was checked; `None` for the variant's verdict.
+    pub cell: Option<&'c Cell>,
+    /// What was expected.
+    pub expected: Expected,
+    /// What was found.
+    pub actual: Expected,
+}
+
+impl Check<'_> {
+    /// Whether the expectation was met.
+    pub fn met(&self) -> bool {
+        self.expected == self.actual
+    }
 }
 
 /// A scenario's results.
@@ -39,42 +74,40 @@ pub struct ScenarioRun<'a> {
 }
 
 impl ScenarioRun<'_> {
-    /// The cells of `variant` that count for its verdict: the real-threads baseline never does.
+    /// The cells of `variant` that count for its verdict.
     fn counted<'b>(&'b self, variant: &'b str) -> impl Iterator<Item = &'b Cell> + 'b {
-        self.cells.iter().filter(move |c| c.variant == variant && c.exploration.strategy != harness::Strategy::Threads)
+        self.cells.iter().filter(move |c| c.variant == variant && c.counts())
     }
 
-    /// The verdict of `variant` over the whole portfolio: the first failure found; else `holds`
-    /// when an exhaustive search (loom or DFS) covered everything and it held; else
-    /// `holds-sampled` when only sampled or incomplete searches held (evidence, not proof); else
-    /// `vacuous`.
-    pub fn verdict(&self, variant: &str) -> &'static str {
-        if let Some(failed) = self.counted(variant).find(|c| c.outcome.verdict.is_failure()) {
-            return failed.outcome.verdict.name();
-        }
-        let held = |c: &&Cell| c.outcome.verdict == harness::Verdict::Holds;
-        if self.counted(variant).filter(held).any(|c| c.outcome.coverage == harness::Coverage::Complete) {
-            "holds"
-        } else if self.counted(variant).any(|c| held(&c)) {
-            "holds-sampled"
-        } else {
-            "vacuous"
-        }
+    /// The verdict of `variant` over the whole portfolio (see [`Expected::of`]); `None` when no
+    /// scheduler that counts ran it.
+    pub fn verdict(&self, variant: &str) -> Option<Expected> {
+        Expected::of(self.counted(variant).map(|c| &c.outcome))
     }
 
     /// Each variant run (under a scheduler that counts) with its expected and actual verdict.
-    pub fn expectations(&self) -> Vec<(&'static str, &str, &'static str)> {
-        self.scenario
-            .expect
-            .iter()
-            .filter(|(v, _)| self.counted(v).next().is_some())
-            .map(|(v, e)| (*v, e.as_str(), self.verdict(v)))
-            .collect()
+    pub fn expectations(&self) -> Vec<(&'static str, Expected, Expected)> {
+        self.scenario.expect.iter().filter_map(|(v, e)| Some((*v, *e, self.verdict(v)?))).collect()
     }
 
-    /// Whether every variant run got its expected verdict.
+    /// Every expectation this run checked: each variant's verdict, then each scheduler's own.
+    pub fn checks(&self) -> Vec<Check<'_>> {
+        let variants = self.expectations().into_iter().map(|(variant, expected, actual)| Check {
+            variant,
+            cell: None,
+            expected,
+            actual,
+        });
+        let own = self.cells.iter().filter_map(|c| {
+            let expected = c.expect?;
+            Some(Check { variant: c.variant, cell: Some(c), expected, actual: c.concluded() })
+        });
+        variants.chain(own).collect()
+    }
+
+    /// Whether every expectation checked was met.
     pub fn ok(&self) -> bool {
-        self.expectations().iter().all(|(_, expected, actual)| expected == actual)
+        self.checks().iter().all(Check::met)
     }
 }
 
@@ -85,8 +118,21 @@ pub struct Plan<'a> {
     pub scenario: &'a Scenario,
     /// The variants to run.
     pub variants: Vec<&'static str>,
-    /// The schedulers to run them under.
-    pub explorations: Vec<Exploration>,
+    /// The schedulers to run them under, with their own expectations.
+    pub schedulers: Vec<Scheduled>,
+}
+
+impl<'a> Plan<'a> {
+    /// Every variant of `scenario` under its own portfolio.
+    pub fn whole(scenario: &'a Scenario) -> Self {
+        Self { scenario, variants: scenario.race.variants().to_vec(), schedulers: scenario.schedulers.clone() }
+    }
+}
+
+/// How many expectations `runs` checked, and how many of them were met.
+pub fn tally(runs: &[ScenarioRun<'_>]) -> (usize, usize) {
+    let checks: Vec<Check<'_>> = runs.iter().flat_map(ScenarioRun::checks).collect();
+    (checks.len(), checks.iter().filter(|c| c.met()).count())
 }
 
 /// The arguments that make a child of `racecheck` serve one exploration of a scenario variant.
@@ -100,10 +146,10 @@ pub fn run<'a>(
     plans: &[Plan<'a>],
     mut progress: impl FnMut(usize, usize) + Send,
 ) -> Vec<ScenarioRun<'a>> {
-    let work: Vec<(usize, &'static str, &Exploration)> = plans
+    let work: Vec<(usize, &'static str, &Scheduled)> = plans
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.variants.iter().flat_map(move |v| p.explorations.iter().map(move |e| (i, *v, e))))
+        .flat_map(|(i, p)| p.variants.iter().flat_map(move |v| p.schedulers.iter().map(move |e| (i, *v, e))))
         .collect();
     let total = work.len();
     let next = Mutex::new(0usize);
@@ -118,11 +164,11 @@ pub fn run<'a>(
                     *n += 1;
                     i
                 };
-                let Some((plan, variant, exploration)) = work.get(index) else {
+                let Some((plan, variant, scheduled)) = work.get(index) else {
                     break;
                 };
                 let scenario = plans[*plan].scenario;
-                let job = Job::Explore((*exploration).clone());
+                let job = Job::Explore(scheduled.exploration.clone());
                 let outcome = isolate::run_in_child(&runner.program, &child_args(scenario, variant), &job);
                 let mut done = done.lock().expect("the results");
                 done[index] = Some(outcome);
@@ -134,9 +180,10 @@ pub fn run<'a>(
     let mut outcomes = done.into_inner().expect("the results").into_iter();
     let mut runs: Vec<ScenarioRun<'a>> =
         plans.iter().map(|p| ScenarioRun { scenario: p.scenario, cells: Vec::new() }).collect();
-    for (plan, variant, exploration) in work {
+    for (plan, variant, scheduled) in work {
         let outcome = outcomes.next().flatten().expect("every exploration ran");
-        runs[plan].cells.push(Cell { variant, exploration: (*exploration).clone(), outcome });
+        let expect = scheduled.expect.iter().find(|(v, _)| *v == variant).map(|(_, e)| *e);
+        runs[plan].cells.push(Cell { variant, exploration: scheduled.exploration.clone(), expect, outcome });
     }
     runs
 }

@@ -13,6 +13,7 @@
 //! depth = 3                          # pct only
 //! seed = 1                           # random, pct, urw
 //! budget = 2000                      # at most this many executions
+//! expect = { before = "violated" }   # optional: what this scheduler alone must conclude
 //!
 //! [expect]                           # the expected verdict of every variant: the gate
 //! before = "violated"
@@ -20,6 +21,10 @@
 //!
 //! Unknown keys, unknown races, variants, schedulers or verdicts are errors, each with the
 //! file, the line and what was expected.
+//!
+//! A scheduler's own `expect` pins the scheduler, not just the variant: a variant's verdict is
+//! the union over the portfolio, so a scheduler that silently stopped finding its bug would
+//! leave it unchanged while another scheduler still finds it. With `expect`, it turns the gate red.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,9 +34,69 @@ use harness::{Exploration, Race, Strategy};
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The verdicts a scenario may expect.
-pub const VERDICTS: &[&str] =
-    &["holds", "holds-sampled", "vacuous", "violated", "deadlock", "step-limit", "model-panic"];
+use crate::expect::Expected;
+
+/// The schedulers, as scenario files and `--scheduler` spell them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scheduler {
+    /// shuttle's random scheduler, from a seed.
+    Random,
+    /// shuttle's PCT, from a seed, with a bug depth.
+    Pct,
+    /// shuttle's uniform random walk, from a seed.
+    Urw,
+    /// shuttle's exhaustive DFS.
+    Dfs,
+    /// loom's exhaustive search, with an optional preemption bound.
+    Loom,
+    /// Real OS threads: the baseline, never part of a scenario.
+    Threads,
+}
+
+impl Scheduler {
+    /// The scheduler called `name`, as a scenario file or the command line spells it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::from_str(name, false).ok()
+    }
+
+    /// The scheduler's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Pct => "pct",
+            Self::Urw => "urw",
+            Self::Dfs => "dfs",
+            Self::Loom => "loom",
+            Self::Threads => "threads",
+        }
+    }
+
+    /// The scheduler with its default settings: seed `seed`, PCT depth 3, loom bounded at 3.
+    pub fn strategy(self, seed: u64) -> Strategy {
+        match self {
+            Self::Random => Strategy::Random { seed },
+            Self::Pct => Strategy::Pct { seed, depth: 3 },
+            Self::Urw => Strategy::Urw { seed },
+            Self::Dfs => Strategy::Dfs,
+            Self::Loom => Strategy::Loom { preemption_bound: Some(3) },
+            Self::Threads => Strategy::Threads,
+        }
+    }
+
+    /// Whether `strategy` is this scheduler.
+    pub fn runs(self, strategy: &Strategy) -> bool {
+        strategy.name() == self.name()
+    }
+}
+
+/// One scheduler of a scenario's portfolio, with what it alone must conclude.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scheduled {
+    /// The scheduler and its budget.
+    pub exploration: Exploration,
+    /// What this scheduler alone must conclude, per variant (may be empty).
+    pub expect: Vec<(&'static str, Expected)>,
+}
 
 /// A checked scenario.
 pub struct Scenario {
@@ -44,9 +109,11 @@ pub struct Scenario {
     /// The race's parameters.
     pub params: toml::Table,
     /// The portfolio of schedulers, in order.
-    pub explorations: Vec<Exploration>,
+    pub schedulers: Vec<Scheduled>,
+    /// Facade operations per execution, for every exploration of the scenario.
+    pub step_limit: u64,
     /// The expected verdict of each variant, in the race's variant order.
-    pub expect: Vec<(&'static str, String)>,
+    pub expect: Vec<(&'static str, Expected)>,
     /// What the report should say about the scenario itself (a scheduler left out, and why).
     pub notes: Vec<String>,
 }
@@ -104,6 +171,8 @@ struct RawScheduler {
     depth: Option<usize>,
     #[serde(default)]
     preemption_bound: Option<usize>,
+    #[serde(default)]
+    expect: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
 }
 
 /// Reads and checks the scenario at `path`, resolving its race with `find`.
@@ -145,7 +214,7 @@ pub fn parse(
             format!("`step_limit = {step_limit}` is too small; expected at least 100 facade operations"),
         ));
     }
-    let mut explorations = Vec::new();
+    let mut schedulers = Vec::new();
     for s in &raw.schedulers {
         let mut e = exploration(s.get_ref()).map_err(|(m, key_line)| {
             at(if key_line { s.get_ref().scheduler.span().start } else { s.span().start }, m)
@@ -162,15 +231,38 @@ pub fn parse(
                 ),
             ));
         }
-        explorations.push(e);
+        let expect = match &s.get_ref().expect {
+            Some(table) => verdicts(race, table.get_ref(), &at)?,
+            None => Vec::new(),
+        };
+        schedulers.push(Scheduled { exploration: e, expect });
     }
-    if explorations.is_empty() {
+    if schedulers.is_empty() {
         return Err(at(0, "no [[schedulers]]: a scenario needs at least one".into()));
     }
+    let expect = verdicts(race, raw.expect.get_ref(), &at)?;
+    if let Some(missing) = race.variants().iter().find(|v| !expect.iter().any(|(k, _)| k == *v)) {
+        return Err(at(raw.expect.span().start, format!("[expect] has no verdict for variant `{missing}`")));
+    }
+    let (params, params_at) = match raw.params {
+        Some(p) => (p.get_ref().clone(), p.span().start),
+        None => (toml::Table::new(), 0),
+    };
+    // Build one model now, so that bad parameters are reported here, with the file and line.
+    race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
+        .map_err(|e| at(params_at, format!("[params]: {e}")))?;
+    Ok(Scenario { id, path: path.to_owned(), race, params, schedulers, step_limit, expect, notes: raw.notes })
+}
+
+/// A table of `variant = "verdict"`, checked against the race, in the race's variant order.
+fn verdicts(
+    race: &'static dyn Race,
+    table: &BTreeMap<String, Spanned<String>>,
+    at: &impl Fn(usize, String) -> ScenarioError,
+) -> Result<Vec<(&'static str, Expected)>, ScenarioError> {
     let mut expect = Vec::new();
-    for (variant, verdict) in raw.expect.get_ref() {
-        let known = race.variants().iter().find(|v| **v == variant.as_str());
-        let Some(known) = known else {
+    for (variant, verdict) in table {
+        let Some(known) = race.variants().iter().find(|v| **v == variant.as_str()) else {
             return Err(at(
                 verdict.span().start,
                 format!(
@@ -180,44 +272,37 @@ pub fn parse(
                 ),
             ));
         };
-        if !VERDICTS.contains(&verdict.get_ref().as_str()) {
+        let Some(expected) = Expected::from_name(verdict.get_ref()) else {
             return Err(at(
                 verdict.span().start,
-                format!("unknown verdict `{}`; expected one of: {}", verdict.get_ref(), VERDICTS.join(", ")),
+                format!("unknown verdict `{}`; expected one of: {}", verdict.get_ref(), Expected::names()),
             ));
-        }
-        expect.push((*known, verdict.get_ref().clone()));
-    }
-    if let Some(missing) = race.variants().iter().find(|v| !raw.expect.get_ref().contains_key(**v)) {
-        return Err(at(raw.expect.span().start, format!("[expect] has no verdict for variant `{missing}`")));
+        };
+        expect.push((*known, expected));
     }
     expect.sort_by_key(|(v, _)| race.variants().iter().position(|k| k == v));
-    let (params, params_at) = match raw.params {
-        Some(p) => (p.get_ref().clone(), p.span().start),
-        None => (toml::Table::new(), 0),
-    };
-    // Build one model now, so that bad parameters are reported here, with the file and line.
-    race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
-        .map_err(|e| at(params_at, format!("[params]: {e}")))?;
-    Ok(Scenario { id, path: path.to_owned(), race, params, explorations, expect, notes: raw.notes })
+    Ok(expect)
 }
 
 /// The exploration `s` asks for; on an error, the message and whether it is about the
 /// `scheduler` key itself (else about the whole entry).
 fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
     let name = s.scheduler.get_ref().as_str();
-    let allowed: &[&str] = match name {
-        "random" | "urw" => &["seed"],
-        "pct" => &["seed", "depth"],
-        "dfs" => &[],
-        "loom" => &["preemption_bound"],
-        "threads" => {
+    let scheduler = match Scheduler::from_name(name) {
+        Some(Scheduler::Threads) => {
             let why = "`threads` is a baseline, never part of a scenario: ask for it with `--scheduler threads`";
             return Err((why.into(), true));
         }
-        other => {
-            return Err((format!("unknown scheduler `{other}`; expected one of: random, pct, urw, dfs, loom"), true))
+        Some(known) => known,
+        None => {
+            return Err((format!("unknown scheduler `{name}`; expected one of: random, pct, urw, dfs, loom"), true))
         }
+    };
+    let allowed: &[&str] = match scheduler {
+        Scheduler::Random | Scheduler::Urw => &["seed"],
+        Scheduler::Pct => &["seed", "depth"],
+        Scheduler::Loom => &["preemption_bound"],
+        Scheduler::Dfs | Scheduler::Threads => &[],
     };
     let entry = |m: String| (m, false);
     for (key, given) in
@@ -229,23 +314,33 @@ fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
         }
     }
     let need = |v: Option<u64>, key: &str| v.ok_or_else(|| entry(format!("scheduler `{name}` needs `{key}`")));
-    let strategy = match name {
-        "random" => Strategy::Random { seed: need(s.seed, "seed")? },
-        "urw" => Strategy::Urw { seed: need(s.seed, "seed")? },
-        "pct" => Strategy::Pct {
-            seed: need(s.seed, "seed")?,
-            depth: s
+    let mut strategy = scheduler.strategy(0);
+    match &mut strategy {
+        Strategy::Random { seed } | Strategy::Urw { seed } => *seed = need(s.seed, "seed")?,
+        Strategy::Pct { seed, depth } => {
+            *seed = need(s.seed, "seed")?;
+            *depth = s
                 .depth
                 .filter(|d| *d >= 1)
-                .ok_or_else(|| entry("scheduler `pct` needs `depth` of 1 or more".into()))?,
-        },
-        "dfs" => Strategy::Dfs,
-        _ => Strategy::Loom { preemption_bound: s.preemption_bound },
-    };
-    if s.budget == 0 {
-        return Err(entry("`budget` must be at least 1".into()));
+                .ok_or_else(|| entry("scheduler `pct` needs `depth` of 1 or more".into()))?;
+        }
+        Strategy::Loom { preemption_bound } => *preemption_bound = s.preemption_bound,
+        Strategy::Dfs | Strategy::Threads => {}
     }
-    Ok(Exploration::new(strategy, s.budget))
+    let budget = check_budget(s.budget).map_err(entry)?;
+    Ok(Exploration::new(strategy, budget))
+}
+
+/// The most executions one exploration may be given.
+pub const MAX_BUDGET: u64 = 100_000_000;
+
+/// Checks an exploration's budget, wherever it comes from: at least 1, at most [`MAX_BUDGET`].
+pub fn check_budget(budget: u64) -> Result<u64, String> {
+    if (1..=MAX_BUDGET).contains(&budget) {
+        Ok(budget)
+    } else {
+        Err(format!("`budget = {budget}` is out of range; expected 1 to {MAX_BUDGET} executions"))
+    }
 }
 
 /// Every scenario file in `dir` (`*.toml` but `Cargo.toml`), sorted by name.
@@ -262,4 +357,15 @@ pub fn files(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Every scenario file of the gate: those in `dir`, then the committed generated worlds in
+/// `dir/fuzz/` (run forever, like the scenarios).
+pub fn all_files(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let mut all = files(dir)?;
+    let fuzzed = dir.join("fuzz");
+    if fuzzed.is_dir() {
+        all.extend(files(&fuzzed)?);
+    }
+    Ok(all)
 }

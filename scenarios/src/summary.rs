@@ -40,7 +40,7 @@ pub fn render(runs: &[ScenarioRun<'_>]) -> String {
                 .collect();
             let reached: u64 = cells.iter().map(|c| c.outcome.reached_window).sum();
             let executions: u64 = cells.iter().map(|c| c.outcome.executions).sum();
-            let mark = if expected == actual { actual.to_owned() } else { format!("**{actual}** (UNEXPECTED)") };
+            let mark = if expected == actual { actual.to_string() } else { format!("**{actual}** (UNEXPECTED)") };
             let _ = writeln!(
                 out,
                 "| {} | {} | {variant} | {expected} | {mark} | {} | {} | {reached}/{executions} |",

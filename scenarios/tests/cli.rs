@@ -181,7 +181,9 @@ fn a_loom_handle_exports_a_checkpoint_loom_replays_first() {
 fn the_real_threads_baseline_counts_runs_and_never_decides_a_verdict() {
     let o = racecheck(&["run", "reentry", "--variant", "before", "--scheduler", "threads", "--budget", "50"]);
     let out = stdout(&o);
-    assert_eq!(o.status.code(), Some(0), "{out}");
+    // The baseline alone decides nothing, so the run is not green: it says so, exit 2.
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(stderr(&o).contains("nothing was checked"), "{}", stderr(&o));
     assert!(out.contains("runs on real OS threads"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("threads ") && l.contains(" 50 ")), "{out}");
 }

@@ -94,7 +94,8 @@ fn the_committed_failing_worlds_are_re_run_first() {
         let out = text(&o);
         assert_eq!(o.status.code(), Some(1), "{race}: {out}");
         let written =
-            out.lines().find_map(|l| l.strip_prefix("shrunk world (")).and_then(|l| l.strip_suffix("):")).expect(&out);
+            out.lines().find_map(|l| l.strip_prefix("shrunk world (written to ")).and_then(|l| l.strip_suffix("):"));
+        let written = written.expect(&out);
         let id = std::path::Path::new(written).file_name().expect("a file name").to_owned();
         let committed = std::fs::read_to_string(here.join(&id)).expect("the committed world of that regression");
         assert_eq!(std::fs::read_to_string(written).expect("the world written"), committed, "{race}");

@@ -19,22 +19,24 @@ fn runner() -> Runner {
 #[test]
 fn every_scenario_meets_its_expectations_and_matches_its_report() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let all: Vec<scenario::Scenario> = scenario::files(dir)
+    let all: Vec<scenario::Scenario> = scenario::all_files(dir)
         .expect("the scenario folder")
         .iter()
         .map(|f| scenario::load(f, scenarios::find_race).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     assert!(all.len() >= 2, "the scenario folder holds the scenarios");
-    let plans: Vec<Plan<'_>> = all
-        .iter()
-        .map(|s| Plan { scenario: s, variants: s.race.variants().to_vec(), explorations: s.explorations.clone() })
-        .collect();
+    assert!(all.iter().any(|s| s.path.starts_with(dir.join("fuzz"))), "the gate runs the committed generated worlds");
+    let plans: Vec<Plan<'_>> = all.iter().map(Plan::whole).collect();
     let runs = run::run(&runner(), &plans, |_, _| {});
     let mut unexpected = Vec::new();
     for r in &runs {
         let text = report::render(r);
-        let config: Vec<String> =
-            r.scenario.explorations.iter().map(|e| format!("{} budget {}", e.strategy, e.budget)).collect();
+        let config: Vec<String> = r
+            .scenario
+            .schedulers
+            .iter()
+            .map(|s| format!("{} budget {}", s.exploration.strategy, s.exploration.budget))
+            .collect();
         insta::with_settings!({
             snapshot_path => "../../reports",
             prepend_module_to_snapshot => false,

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod edges;
 mod export;
 mod fuzz;
 mod gate;

@@ -1,0 +1,313 @@
+//! The `racecheck` command line, as a library: the binary is one call to [`main`].
+//!
+//! Exit codes: 0 when at least one expectation was checked and every one was met; 1 when an
+//! expectation failed; 2 for bad input, and for a selection that checked nothing; 141 when the
+//! reader of the output went away. Every error is one line on standard error, naming what was
+//! expected. Libraries return typed errors; this module alone gives them context and an exit
+//! code.
+
+pub(crate) mod out;
+
+mod fuzz;
+mod replay;
+mod run;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use harness::isolate::{self, Job};
+
+use self::out::out;
+use crate::scenario::{self, Scheduler, MAX_BUDGET};
+
+/// The most explorations at once `--jobs` accepts.
+pub const MAX_JOBS: u64 = 1024;
+
+#[derive(Parser)]
+#[command(name = "racecheck", version, about = "Deterministic race-condition checks for trading systems")]
+struct Cli {
+    /// The folder of scenario files (default: `scenarios/` in the current folder or the nearest
+    /// parent that has one).
+    #[arg(long, global = true, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What `racecheck run` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+/// Reads a scheduler name, with the error scenario files give.
+fn scheduler(name: &str) -> Result<Scheduler, String> {
+    Scheduler::from_name(name)
+        .ok_or_else(|| format!("unknown scheduler `{name}`; expected one of: random, pct, urw, dfs, loom, threads"))
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the races and their variants.
+    List,
+    /// Run scenarios (all of them by default, and every committed generated world under
+    /// `fuzz/`) and check every expectation.
+    Run {
+        /// Scenario ids (file stems under the scenario folder or its `fuzz/`); all when none is given.
+        scenario: Vec<String>,
+        /// Only these variants.
+        #[arg(long = "variant", value_name = "VARIANT")]
+        variants: Vec<String>,
+        /// Only these schedulers: random, pct, urw, dfs, loom, threads (the real-threads baseline).
+        #[arg(long = "scheduler", value_name = "SCHEDULER", value_parser = scheduler)]
+        schedulers: Vec<Scheduler>,
+        /// Executions per exploration, instead of the scenario's budgets.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_BUDGET))]
+        budget: Option<u64>,
+        /// Seed of random, pct and urw, instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Explorations at once (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+        jobs: Option<u64>,
+        /// Output: the text reports, JSON (schema: scenarios/schema/report.schema.json) or JUnit XML.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run every scenario and print the summary table kept as `reports/README.md`.
+    Summary {
+        /// Explorations at once (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+        jobs: Option<u64>,
+    },
+    /// Reproduce one execution from its replay handle, and print its trace.
+    Replay {
+        /// The handle, as a report prints it: `<scenario>/<variant>/shuttle:…` or `…/loom:…`.
+        handle: String,
+        /// For a loom handle: also write loom's own checkpoint file of the execution here (a loom
+        /// search started from it with `LOOM_CHECKPOINT_FILE` fails on its first execution).
+        #[arg(long, value_name = "FILE")]
+        loom_checkpoint: Option<PathBuf>,
+        /// Show the handle's own execution, not the same failure with the fewest preemptions.
+        #[arg(long)]
+        as_found: bool,
+        /// Also write the trace shown as an SVG swimlane diagram to FILE.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Show the trace one step at a time, waiting for Enter between steps.
+        #[arg(long)]
+        step: bool,
+    },
+    /// Generate worlds (proptest) and explore each (PCT); shrink a failure to the smallest world
+    /// and the fewest preemptions, and write it as a scenario under `<scenarios>/fuzz/`.
+    /// Exit code 1 when a world fails.
+    Fuzz {
+        /// The race: reentry, double-exit or cooldown-bypass.
+        race: String,
+        /// The variant to explore.
+        #[arg(long, default_value = "before")]
+        variant: String,
+        /// How many worlds.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
+        /// The seed of the world generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// PCT executions per world.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        budget: u64,
+        /// PCT's depth.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=16))]
+        depth: u64,
+        /// Rewrite the world's scenario file if it exists (its diff is yours to review).
+        #[arg(long)]
+        force: bool,
+        #[arg(long, hide = true)]
+        in_child: bool,
+    },
+    /// Scaffold a new race: its model file, its scenario file and its registry line.
+    New {
+        /// The race id: lowercase words joined by `-`, like `stale-cancel`.
+        race: String,
+    },
+    #[command(name = "__child", hide = true)]
+    Child { path: PathBuf, variant: String, job: String },
+}
+
+/// A bad input: exit code 2, with its one-line message.
+#[derive(Debug)]
+pub(crate) struct BadInput(pub String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// A bad input, as an error.
+pub(crate) fn bad(message: impl Into<String>) -> anyhow::Error {
+    BadInput(message.into()).into()
+}
+
+/// At most this many characters of a message are shown: input is quoted, never echoed whole.
+const MAX_MESSAGE: usize = 400;
+
+/// `message` on one line, at most [`MAX_MESSAGE`] characters.
+pub(crate) fn one_line(message: &str) -> String {
+    let joined: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let line = joined.join("; ");
+    if line.chars().count() <= MAX_MESSAGE {
+        line
+    } else {
+        let cut: String = line.chars().take(MAX_MESSAGE).collect();
+        format!("{cut}… (cut)")
+    }
+}
+
+/// Runs the command line on the program's own arguments.
+pub fn main() -> ExitCode {
+    main_from(std::env::args_os())
+}
+
+/// Runs the command line on `args` (the program name first).
+pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e),
+    };
+    if !out::is_open() {
+        eprintln!("error: standard output is closed; the report would be lost");
+        return ExitCode::from(2);
+    }
+    let code = match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    };
+    out::flush();
+    code
+}
+
+/// Help and version go to standard output (exit 0); any other argument error is one line.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("error: {}; `racecheck --help` shows the usage", one_line(first));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The scenario folder: `--scenarios`, else `scenarios/` in the current folder or the nearest
+/// parent that has one (as cargo finds `Cargo.toml`). Never a folder fixed when the program
+/// was built: run elsewhere, the program must not write into its own source tree.
+fn scenario_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            return Err(bad(format!("--scenarios {}: not a folder", dir.display())));
+        }
+        return Ok(dir);
+    }
+    let here = std::env::current_dir().map_err(|e| bad(format!("cannot read the current folder: {e}")))?;
+    here.ancestors()
+        .map(|a| a.join("scenarios"))
+        .find(|d| d.is_dir())
+        .ok_or_else(|| bad("no `scenarios/` folder here or in any parent folder; pass --scenarios DIR"))
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    if let Command::List = cli.command {
+        list();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Child { path, variant, job } = cli.command {
+        return child(&path, &variant, &job);
+    }
+    let dir = scenario_dir(cli.scenarios)?;
+    match cli.command {
+        Command::Run { scenario, variants, schedulers, budget, seed, jobs, format } => {
+            let options = run::RunOptions { ids: scenario, variants, schedulers, budget, seed, jobs, format };
+            run::run(&dir, &options)
+        }
+        Command::Summary { jobs } => run::summary(&dir, jobs),
+        Command::Replay { handle, loom_checkpoint, as_found, svg, step } => {
+            replay::replay(&dir, &handle, &replay::ReplayOptions { loom_checkpoint, as_found, svg, step })
+        }
+        Command::Fuzz { race, variant, cases, seed, budget, depth, force, in_child } => {
+            let Some(found) = crate::find_race(&race) else {
+                return Err(bad(format!(
+                    "unknown race `{race}`; expected one of: {}",
+                    models::worlds::RACES.join(", ")
+                )));
+            };
+            let depth = usize::try_from(depth).map_err(|_| bad("--depth is too large"))?;
+            let f = crate::fuzz::Fuzz { race: found, variant, cases, seed, budget, depth, force };
+            if in_child {
+                fuzz::fuzz(&dir, &f)
+            } else {
+                fuzz::in_child()
+            }
+        }
+        Command::New { race } => new(&dir, &race),
+        Command::List | Command::Child { .. } => unreachable!("handled above"),
+    }
+}
+
+fn list() {
+    for race in crate::races() {
+        out!("{:<24} {}", race.id(), race.title());
+        out!("{:<24} source: {}", "", race.source());
+        out!("{:<24} variants: {}", "", race.variants().join(", "));
+    }
+}
+
+fn new(dir: &Path, race: &str) -> Result<ExitCode> {
+    let root = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let made = crate::scaffold::new_race(&root, race).map_err(bad)?;
+    out!("wrote {}", made.model.display());
+    out!("wrote {}", made.scenario.display());
+    out!("added one line to {}", made.registry.display());
+    out!("next: follow models/GUIDE.md; `racecheck run {race}` stops at the [expect] verdicts to decide");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves one exploration for a parent `racecheck` (see `harness::isolate`).
+fn child(path: &Path, variant: &str, job: &str) -> Result<ExitCode> {
+    let scenario = scenario::load(path, crate::find_race).map_err(|e| bad(e.to_string()))?;
+    let job = Job::from_arg(job).map_err(bad)?;
+    let target = format!("{}/{variant}", scenario.id);
+    let model = scenario.race.model(&target, variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
+    isolate::serve(&model, &job);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The program itself, to start children of.
+fn program() -> Result<PathBuf> {
+    std::env::current_exe().map_err(|e| bad(format!("cannot find the racecheck executable: {e}")))
+}
+
+/// How many explorations at once: `jobs`, else the number of cores.
+fn jobs(jobs: Option<u64>) -> usize {
+    jobs.and_then(|j| usize::try_from(j).ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}

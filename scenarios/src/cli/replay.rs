@@ -1,0 +1,148 @@
+//! `racecheck replay`: one execution from its handle, its verdict and its trace, shown as the
+//! fewest-preemptions counterexample unless asked for the execution as found.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use harness::isolate::{self, Job};
+use harness::Handle;
+
+use super::out::{out, outp};
+use super::{bad, program};
+use crate::run;
+
+/// How `racecheck replay` shows what it replays.
+pub(super) struct ReplayOptions {
+    pub loom_checkpoint: Option<PathBuf>,
+    pub as_found: bool,
+    pub svg: Option<PathBuf>,
+    pub step: bool,
+}
+
+pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<ExitCode> {
+    let ReplayOptions { loom_checkpoint, as_found, .. } = options;
+    let (loom_checkpoint, as_found) = (loom_checkpoint.clone(), *as_found);
+    let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
+    if loom_checkpoint.is_some() && !matches!(handle.replay, harness::Replay::Loom { .. }) {
+        return Err(bad("--loom-checkpoint needs a loom handle (`<scenario>/<variant>/loom:<bound>:<execution>`)"));
+    }
+    if let Some(path) = &loom_checkpoint {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(bad(format!(
+                "--loom-checkpoint {}: the folder {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+    }
+    let (id, variant) = handle.target.split_once('/').ok_or_else(|| bad("the handle has no variant"))?;
+    let all = super::run::load(dir, &[id.to_owned()])?;
+    let s = &all[0];
+    s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
+    let step_limit = s.step_limit;
+    let job = Job::Replay { handle: handle.clone(), step_limit, minimize: !as_found };
+    let outcome = isolate::run_in_child(&program()?, &run::child_args(s, variant), &job);
+    out!("replay of {handle}");
+    out!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
+    out!("verdict: {}", outcome.verdict);
+    let own = outcome.preemptions.map_or_else(|| "not counted under loom".to_owned(), |p| p.to_string());
+    let (shown, shown_handle, shown_preemptions) = match &outcome.minimal {
+        Some(m) if m.handle == handle => {
+            out!("preemptions: {} (no execution with fewer fails this way)", m.preemptions);
+            out!("trace:");
+            (Some(&m.trace), &m.handle, Some(m.preemptions))
+        }
+        Some(m) => {
+            out!("preemptions: {own} as found; the same failure with the fewest, {}:", m.preemptions);
+            out!("  racecheck replay {}", m.handle);
+            out!("  (`--as-found` shows the handle's own execution)");
+            out!("trace (fewest preemptions):");
+            (Some(&m.trace), &m.handle, Some(m.preemptions))
+        }
+        None => {
+            out!("preemptions: {own}");
+            out!("trace:");
+            (outcome.trace.as_ref(), &handle, outcome.preemptions)
+        }
+    };
+    if let Some(trace) = shown {
+        if options.step {
+            step_through(trace)?;
+        } else {
+            out!("{}", trace.render());
+        }
+        if let Some(path) = &options.svg {
+            let title = format!("{} / {variant}: {}", s.id, outcome.verdict);
+            let count = shown_preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
+            let svg = harness::svg::render(trace, &title, &format!("racecheck replay {shown_handle}{count}"));
+            std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+            out!("picture: {}", path.display());
+        }
+    }
+    if let Some(path) = loom_checkpoint {
+        let path = std::path::absolute(&path).unwrap_or(path);
+        let job = Job::LoomCheckpoint { handle: handle.clone(), step_limit, path: path.clone() };
+        let written = isolate::run_in_child(&program()?, &run::child_args(s, variant), &job);
+        if written.verdict != outcome.verdict {
+            out!("loom checkpoint: not written: {}", written.verdict);
+            return Ok(ExitCode::from(1));
+        }
+        out!("loom checkpoint: {} (a loom search started from it fails on its first execution)", path.display());
+    }
+    Ok(replay_exit(&outcome.verdict))
+}
+
+/// A replay reproduced a finding (0), found nothing (1), or did not match the scenario at all —
+/// the handle is stale or for another model (2, with the reason).
+fn replay_exit(verdict: &harness::Verdict) -> ExitCode {
+    const DIVERGED: &[&str] =
+        &["cannot replay", "replay diverged", "schedule ended early", "scheduled task is not runnable", "expected "];
+    match verdict {
+        harness::Verdict::ModelPanic { message } if DIVERGED.iter().any(|d| message.starts_with(d)) => {
+            let message = super::one_line(&format!(
+                "the handle does not reproduce an execution of this scenario ({message}); was the scenario or the model changed?"
+            ));
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        v if v.is_failure() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
+}
+
+/// Prints the trace one step at a time: the header, then a step each time Enter is pressed
+/// (`q` then Enter stops). Without a terminal it prints every step, one after the other.
+fn step_through(trace: &harness::Trace) -> Result<()> {
+    use std::io::BufRead as _;
+    let text = trace.render();
+    let mut lines = text.lines().peekable();
+    if let Some(header) = lines.next() {
+        out!("{header}");
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock().lines();
+    while let Some(line) = lines.next() {
+        out!("{line}");
+        // A step's wrapped continuation lines belong to it.
+        while lines.peek().is_some_and(|l| l.starts_with("    ") && !l.starts_with("    1")) {
+            if let Some(more) = lines.next() {
+                out!("{more}");
+            }
+        }
+        if interactive && lines.peek().is_some() {
+            outp!("-- Enter: next step, q: stop -- ");
+            super::out::flush();
+            match input.next() {
+                Some(Ok(answer)) if answer.trim() == "q" => break,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+    }
+    out!();
+    Ok(())
+}
