@@ -6,4 +6,5 @@ mod edges;
 mod export;
 mod fuzz;
 mod gate;
+mod parsers;
 mod scaffold;

@@ -171,6 +171,15 @@ pub(crate) fn one_line(message: &str) -> String {
     }
 }
 
+/// Parses `args` (the program name first) as the command line would, without running anything:
+/// `Err` with the one-line message a user would see. For the parser fuzz target.
+pub fn check_args(args: impl IntoIterator<Item = OsString>) -> Result<(), String> {
+    Cli::try_parse_from(args).map(|_| ()).map_err(|e| {
+        let text = e.render().to_string();
+        one_line(text.lines().next().unwrap_or_default())
+    })
+}
+
 /// Runs the command line on the program's own arguments.
 pub fn main() -> ExitCode {
     main_from(std::env::args_os())
