@@ -18,6 +18,7 @@ pub mod explore;
 pub mod handle;
 pub mod isolate;
 pub mod race;
+pub mod record;
 pub(crate) mod runtime;
 pub mod schedule;
 pub mod selftest;

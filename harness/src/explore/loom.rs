@@ -16,8 +16,9 @@ use std::path::Path;
 use super::executions::Executions;
 use super::{Exploration, Model, Run};
 use crate::handle::Replay;
+use crate::record::Recorder;
 use crate::runtime::{self, Runtime};
-use crate::trace::{Recorder, Trace};
+use crate::trace::Trace;
 use crate::verdict::Verdict;
 
 /// The panic that ends a search whose budget is spent.

@@ -18,10 +18,9 @@ use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
+use crate::record::{self, Recorder};
 use crate::runtime::{self, Runtime};
-use crate::sync::thread;
-use crate::trace::{self, EventKind};
-use crate::trace::{Recorder, Trace};
+use crate::trace::{EventKind, Trace};
 use crate::verdict::Verdict;
 
 /// The state [`Recording`] shares with the explorer, which cannot reach into the `Runner`.
@@ -67,9 +66,9 @@ impl<S: Scheduler> Scheduler for Recording<S> {
                 // In a traced replay, the trace shows where the switch fell.
                 if runtime::recording() {
                     let name =
-                        |id| runnable.iter().find(|t| t.id() == id).map(|t| thread::actor_name(t.name().as_deref()));
+                        |id| runnable.iter().find(|t| t.id() == id).map(|t| runtime::actor_name(t.name().as_deref()));
                     if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {
-                        trace::push_event(from, String::new(), EventKind::Preempted { next });
+                        record::push_event(from, String::new(), EventKind::Preempted { next });
                     }
                 }
             }

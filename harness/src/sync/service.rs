@@ -34,6 +34,6 @@ impl<S> Service<S> {
     /// events `f` emits are the service's answers to the calling actor.
     pub fn call<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
         let mut state = self.state.lock();
-        crate::trace::in_service(self.name, || f(&mut state))
+        crate::record::in_service(self.name, || f(&mut state))
     }
 }
