@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
-use crate::explore::{self, Coverage, Exploration, Model, Outcome};
+use crate::explore::{self, Exploration, Model, Outcome, Run, Strategy};
 use crate::handle::{Handle, Replay};
 use crate::trace::Trace;
 use crate::verdict::{self, Verdict};
@@ -55,6 +55,14 @@ pub enum Job {
 }
 
 impl Job {
+    /// The execution the job replays, if it is a replay.
+    pub fn handle(&self) -> Option<&Handle> {
+        match self {
+            Job::Replay { handle, .. } | Job::LoomCheckpoint { handle, .. } => Some(handle),
+            Job::Explore(_) => None,
+        }
+    }
+
     /// The job as the one argument a child takes.
     pub fn to_arg(&self) -> String {
         serde_json::to_string(self).expect("a job always serializes")
@@ -108,22 +116,7 @@ pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
 }
 
 fn crashed(job: &Job, message: String) -> Outcome {
-    let handle = match job {
-        Job::Replay { handle, .. } | Job::LoomCheckpoint { handle, .. } => Some(handle.clone()),
-        Job::Explore(_) => None,
-    };
-    Outcome {
-        verdict: Verdict::ModelPanic { message },
-        executions: 0,
-        coverage: Coverage::Incomplete,
-        first_failure: None,
-        failures: 0,
-        reached_window: 0,
-        handle,
-        trace: None,
-        preemptions: None,
-        minimal: None,
-    }
+    Outcome::aborted(Verdict::ModelPanic { message }, job.handle().cloned())
 }
 
 fn print_outcome(outcome: &Outcome) {
@@ -135,26 +128,13 @@ fn print_outcome(outcome: &Outcome) {
 
 /// The child's side: runs `job` on `model`, prints the outcome, and returns.
 pub fn serve(model: &Model, job: &Job) {
-    let target = model.target().to_owned();
     let previous = std::panic::take_hook();
+    let hooked = model.clone();
     std::panic::set_hook(Box::new(move |info| {
         // loom is about to abort the process: say where it was first.
         let message = verdict::panic_message(info.payload());
         if let (true, Some(progress)) = (verdict::is_deadlock_message(&message), explore::loom_progress()) {
-            let (preemption_bound, execution) = (progress.preemption_bound, progress.execution);
-            let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
-            print_outcome(&Outcome {
-                verdict: Verdict::Deadlock { details: message },
-                executions: execution,
-                coverage: Coverage::Incomplete,
-                first_failure: Some(execution),
-                failures: 1,
-                reached_window: progress.reached_window,
-                handle: Some(Handle { target: target.clone(), replay: Replay::Loom { preemption_bound, execution } }),
-                trace: (!trace.is_empty()).then_some(Trace { events: trace }),
-                preemptions: None,
-                minimal: None,
-            });
+            print_outcome(&loom_deadlock(&hooked, progress, message));
         }
         previous(info);
     }));
@@ -166,35 +146,38 @@ pub fn serve(model: &Model, job: &Job) {
             let minimal = (*minimize && verdict.is_failure())
                 .then(|| explore::minimize(model, &verdict, bound, *step_limit))
                 .flatten();
-            Outcome {
-                preemptions,
-                minimal,
-                failures: u64::from(verdict.is_failure()),
-                first_failure: verdict.is_failure().then_some(1),
-                verdict,
-                executions: 1,
-                coverage: Coverage::Sampled,
-                reached_window: 0,
-                handle: Some(handle.clone()),
-                trace: Some(trace),
-            }
+            Outcome { minimal, ..Outcome::replayed(handle.clone(), verdict, Some(trace), preemptions) }
         }
         Job::LoomCheckpoint { handle, step_limit, path } => {
             let verdict = explore::write_loom_checkpoint(model, handle, *step_limit, path)
                 .unwrap_or_else(|message| Verdict::ModelPanic { message });
-            Outcome {
-                failures: u64::from(verdict.is_failure()),
-                first_failure: verdict.is_failure().then_some(1),
-                verdict,
-                executions: 1,
-                coverage: Coverage::Sampled,
-                reached_window: 0,
-                handle: Some(handle.clone()),
-                trace: None,
-                preemptions: None,
-                minimal: None,
-            }
+            Outcome::replayed(handle.clone(), verdict, None, None)
         }
     };
     print_outcome(&outcome);
+}
+
+/// The outcome of a loom search that is about to abort the process on a deadlock: the verdict,
+/// the execution number (the replay handle) and, in a replay, the trace up to the point where
+/// every thread was blocked.
+fn loom_deadlock(model: &Model, progress: explore::LoomProgress, details: String) -> Outcome {
+    let execution = progress.execution;
+    let run = Run {
+        executions: execution,
+        completed: false,
+        reached_window: progress.reached_window,
+        failure: Some((
+            Verdict::Deadlock { details },
+            Some(Replay::Loom { preemption_bound: progress.preemption_bound, execution }),
+        )),
+        first_failure: Some(execution),
+        failures: 1,
+        preemptions: None,
+    };
+    let strategy = Strategy::Loom { preemption_bound: progress.preemption_bound };
+    let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
+    Outcome {
+        trace: (!trace.is_empty()).then_some(Trace { events: trace }),
+        ..Outcome::from_run(model, &strategy, run)
+    }
 }

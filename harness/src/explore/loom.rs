@@ -14,7 +14,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use super::executions::Executions;
-use super::{Exploration, Model, Run};
+use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
 use crate::record::Recorder;
 use crate::runtime::{self, Runtime};
@@ -84,24 +84,32 @@ enum Checkpoint<'a> {
     Read(&'a Path),
 }
 
-fn search(
-    model: &Model,
-    preemption_bound: Option<usize>,
-    budget: u64,
-    step_limit: u64,
-    record_at: Option<u64>,
-) -> Searched {
-    search_with(model, preemption_bound, budget, step_limit, record_at, Checkpoint::None)
+/// The preemption bound of a loom exploration.
+fn preemption_bound(exploration: &Exploration) -> Option<usize> {
+    match exploration.strategy {
+        Strategy::Loom { preemption_bound } => preemption_bound,
+        ref other => unreachable!("not a loom exploration: {other}"),
+    }
+}
+
+/// A loom exploration of the first `execution` executions of a search with `preemption_bound`.
+fn up_to(preemption_bound: Option<usize>, execution: u64, step_limit: u64) -> Exploration {
+    Exploration::new(Strategy::Loom { preemption_bound }, execution).with_step_limit(step_limit)
+}
+
+/// Searches as `exploration` says; the `record_at`-th execution (from 1) records its trace.
+fn search(model: &Model, exploration: &Exploration, record_at: Option<u64>) -> Searched {
+    search_with(model, exploration, record_at, Checkpoint::None)
 }
 
 fn search_with(
     model: &Model,
-    preemption_bound: Option<usize>,
-    budget: u64,
-    step_limit: u64,
+    exploration: &Exploration,
     record_at: Option<u64>,
     checkpoint: Checkpoint<'_>,
 ) -> Searched {
+    let (preemption_bound, budget, step_limit) =
+        (preemption_bound(exploration), exploration.budget, exploration.step_limit);
     let runs = Executions::new(model, step_limit, record_at);
     let each = runs.each();
     let counted = runs.count_handle();
@@ -142,8 +150,9 @@ fn search_with(
 }
 
 /// Explores `model` under loom.
-pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Option<usize>) -> Run {
-    let s = search(model, preemption_bound, exploration.budget, exploration.step_limit, None);
+pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
+    let preemption_bound = preemption_bound(exploration);
+    let s = search(model, exploration, None);
     let failed = s.failure.is_some();
     Run {
         executions: s.executions,
@@ -163,7 +172,7 @@ pub(super) fn replay(
     execution: u64,
     step_limit: u64,
 ) -> (Verdict, Trace) {
-    let s = search(model, preemption_bound, execution, step_limit, Some(execution));
+    let s = search(model, &up_to(preemption_bound, execution, step_limit), Some(execution));
     let verdict = match s.failure {
         Some(v) if s.executions == execution => v,
         Some(v) => Verdict::ModelPanic {
@@ -194,11 +203,11 @@ pub(super) fn write_checkpoint(
     if path.exists() {
         std::fs::remove_file(path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
     }
-    let written = search_with(model, preemption_bound, execution, step_limit, None, Checkpoint::Write(path));
+    let written = search_with(model, &up_to(preemption_bound, execution, step_limit), None, Checkpoint::Write(path));
     let Some(verdict) = written.failure.filter(|_| written.executions == execution) else {
         return Err(format!("execution {execution} of the search does not fail"));
     };
-    let reread = search_with(model, preemption_bound, 1, step_limit, None, Checkpoint::Read(path));
+    let reread = search_with(model, &up_to(preemption_bound, 1, step_limit), None, Checkpoint::Read(path));
     match reread.failure {
         Some(v) if v == verdict => Ok(verdict),
         other => Err(format!("a search from the checkpoint ended {other:?}, not `{verdict}`")),
