@@ -83,7 +83,7 @@ impl FromStr for Handle {
         let (runtime, payload) = replay.split_once(':').ok_or_else(|| err("no `:` after the runtime"))?;
         let replay = match runtime {
             "shuttle" => {
-                crate::schedule::decode(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
+                crate::schedule::check(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
                 Replay::Shuttle { schedule: payload.to_owned() }
             }
             "loom" => {

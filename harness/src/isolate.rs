@@ -69,10 +69,31 @@ impl Job {
     }
 
     /// Reads the argument written by [`Job::to_arg`].
-    pub fn from_arg(arg: &str) -> Result<Self, String> {
-        serde_json::from_str(arg).map_err(|e| format!("malformed job: {e}"))
+    pub fn from_arg(arg: &str) -> Result<Self, JobError> {
+        serde_json::from_str(arg).map_err(|e| JobError::Malformed { message: e.to_string() })
     }
 }
+
+/// Why a child could not read its job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JobError {
+    /// The argument is not a job written by [`Job::to_arg`].
+    Malformed {
+        /// What the JSON reader said.
+        message: String,
+    },
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed { message } => write!(f, "malformed job: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
 
 /// The environment variables that would change what a scheduler library does: loom's, shuttle's
 /// (`SHUTTLE_RANDOM_SEED` replaces every seed) and proptest's (`PROPTEST_*` change shrinking).
@@ -150,7 +171,7 @@ pub fn serve(model: &Model, job: &Job) {
         }
         Job::LoomCheckpoint { handle, step_limit, path } => {
             let verdict = explore::write_loom_checkpoint(model, handle, *step_limit, path)
-                .unwrap_or_else(|message| Verdict::ModelPanic { message });
+                .unwrap_or_else(|e| Verdict::ModelPanic { message: e.to_string() });
             Outcome::replayed(handle.clone(), verdict, None, None)
         }
     };

@@ -22,6 +22,7 @@ pub mod record;
 pub(crate) mod runtime;
 pub mod schedule;
 pub mod selftest;
+pub mod stale;
 pub mod svg;
 pub mod sync;
 pub mod trace;
@@ -35,5 +36,6 @@ pub use explore::{
 pub use handle::{Handle, Replay};
 pub use race::{Race, RaceError, RaceInfo};
 pub use runtime::StepLimitExceeded;
+pub use stale::Stale;
 pub use trace::Trace;
 pub use verdict::Verdict;

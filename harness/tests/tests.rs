@@ -3,3 +3,5 @@
 // Replay handles and schedule strings survive the trip through text (quickcheck).
 mod roundtrip;
 mod verdicts;
+// A handle that does not fit the model is `stale`, with a typed reason.
+mod stale;

@@ -229,7 +229,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Child { path, variant, job } => {
             let scenario = scenario::load(&path, scenarios::find_race).map_err(|e| bad(e.to_string()))?;
-            let job = Job::from_arg(&job).map_err(bad)?;
+            let job = Job::from_arg(&job).map_err(|e| bad(e.to_string()))?;
             let target = format!("{}/{variant}", scenario.id);
             let model = scenario.race.model(&target, &variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
             isolate::serve(&model, &job);
@@ -554,11 +554,9 @@ fn replay(dir: &std::path::Path, text: &str, options: &ReplayOptions) -> Result<
 /// A replay reproduced a finding (0), found nothing (1), or did not match the scenario at all —
 /// the handle is stale or for another model (2, with the reason).
 fn replay_exit(verdict: &harness::Verdict) -> ExitCode {
-    const DIVERGED: &[&str] =
-        &["cannot replay", "replay diverged", "schedule ended early", "scheduled task is not runnable", "expected "];
     match verdict {
-        harness::Verdict::ModelPanic { message } if DIVERGED.iter().any(|d| message.starts_with(d)) => {
-            eprintln!("error: the handle does not reproduce an execution of this scenario ({message}); was the scenario or the model changed?");
+        harness::Verdict::Stale { reason } => {
+            eprintln!("error: the handle does not reproduce an execution of this scenario ({reason}); was the scenario or the model changed?");
             ExitCode::from(2)
         }
         v if v.is_failure() => ExitCode::SUCCESS,

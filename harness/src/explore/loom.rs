@@ -18,6 +18,7 @@ use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
 use crate::record::Recorder;
 use crate::runtime::{self, Runtime};
+use crate::stale::Stale;
 use crate::trace::Trace;
 use crate::verdict::Verdict;
 
@@ -175,19 +176,58 @@ pub(super) fn replay(
     let s = search(model, &up_to(preemption_bound, execution, step_limit), Some(execution));
     let verdict = match s.failure {
         Some(v) if s.executions == execution => v,
-        Some(v) => Verdict::ModelPanic {
-            message: format!(
-                "replay diverged: execution {} failed first ({v}), not execution {execution}",
-                s.executions
-            ),
-        },
-        None if s.executions < execution => Verdict::ModelPanic {
-            message: format!("replay diverged: the search has only {} executions, not {execution}", s.executions),
-        },
+        Some(v) => {
+            Verdict::Stale { reason: Stale::FailsEarlier { execution, failed: s.executions, verdict: v.to_string() } }
+        }
+        None if s.executions < execution => {
+            Verdict::Stale { reason: Stale::NoSuchExecution { execution, executions: s.executions } }
+        }
         None => Verdict::Holds,
     };
     (verdict, s.trace)
 }
+
+/// Why loom's checkpoint file for an execution could not be written or does not reproduce it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// Only a loom handle has a loom checkpoint.
+    NotLoom,
+    /// The file could not be replaced.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        message: String,
+    },
+    /// The execution does not fail, so there is nothing to reproduce.
+    NotFailing {
+        /// The execution.
+        execution: u64,
+    },
+    /// A search started from the file did not fail the same way on its first execution.
+    Differs {
+        /// What that search ended with (`None`: it held).
+        found: Option<Verdict>,
+        /// The execution's verdict.
+        wanted: Verdict,
+    },
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotLoom => f.write_str("only a loom handle has a loom checkpoint"),
+            Self::Io { path, message } => write!(f, "cannot replace {}: {message}", path.display()),
+            Self::NotFailing { execution } => write!(f, "execution {execution} of the search does not fail"),
+            Self::Differs { found, wanted } => {
+                write!(f, "a search from the checkpoint ended {found:?}, not `{wanted}`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
 
 /// Writes loom's own checkpoint file for execution `execution` of the search to `path`, then
 /// checks it: a loom search started from that file must fail on its first execution, with the
@@ -198,18 +238,19 @@ pub(super) fn write_checkpoint(
     execution: u64,
     step_limit: u64,
     path: &Path,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, CheckpointError> {
     // loom starts from an existing checkpoint file: start from scratch.
     if path.exists() {
-        std::fs::remove_file(path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+        std::fs::remove_file(path)
+            .map_err(|e| CheckpointError::Io { path: path.to_owned(), message: e.to_string() })?;
     }
     let written = search_with(model, &up_to(preemption_bound, execution, step_limit), None, Checkpoint::Write(path));
     let Some(verdict) = written.failure.filter(|_| written.executions == execution) else {
-        return Err(format!("execution {execution} of the search does not fail"));
+        return Err(CheckpointError::NotFailing { execution });
     };
     let reread = search_with(model, &up_to(preemption_bound, 1, step_limit), None, Checkpoint::Read(path));
     match reread.failure {
         Some(v) if v == verdict => Ok(verdict),
-        other => Err(format!("a search from the checkpoint ended {other:?}, not `{verdict}`")),
+        found => Err(CheckpointError::Differs { found, wanted: verdict }),
     }
 }

@@ -12,6 +12,7 @@ mod bounded;
 mod executions;
 mod loom;
 mod outcome;
+mod replaying;
 mod shuttle;
 mod threads;
 
@@ -20,11 +21,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use loom::CheckpointError;
 pub(crate) use loom::Progress as LoomProgress;
 pub(crate) use outcome::Run;
 pub use outcome::{Counterexample, Coverage, Outcome};
 
 use crate::handle::{Handle, Replay};
+use crate::stale::Stale;
 use crate::trace::Trace;
 use crate::verdict::Verdict;
 
@@ -225,7 +228,14 @@ pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdic
 }
 
 /// Replays the execution `handle` names, with its trace and, under shuttle, its preemptions.
+///
+/// A handle that does not reproduce an execution of `model` (another model's, or one the model
+/// has changed under) gives [`Verdict::Stale`] with the reason, never a panic.
 pub fn replay_counted(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace, Option<u64>) {
+    if handle.target != model.target() {
+        let reason = Stale::OtherTarget { handle: handle.target.clone(), model: model.target().to_owned() };
+        return (Verdict::Stale { reason }, Trace::default(), None);
+    }
     match &handle.replay {
         Replay::Shuttle { schedule } => {
             let (verdict, trace, preemptions) = shuttle::replay(model, schedule, step_limit);
@@ -263,11 +273,11 @@ pub fn write_loom_checkpoint(
     handle: &Handle,
     step_limit: u64,
     path: &std::path::Path,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, CheckpointError> {
     match handle.replay {
         Replay::Loom { preemption_bound, execution } => {
             loom::write_checkpoint(model, preemption_bound, execution, step_limit, path)
         }
-        Replay::Shuttle { .. } => Err("only a loom handle has a loom checkpoint".into()),
+        Replay::Shuttle { .. } => Err(CheckpointError::NotLoom),
     }
 }

@@ -10,16 +10,18 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
+    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
+use super::replaying::Replaying;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
 use crate::record::{self, Recorder};
 use crate::runtime::{self, Runtime};
+use crate::stale::Stale;
 use crate::trace::{EventKind, Trace};
 use crate::verdict::Verdict;
 
@@ -82,13 +84,17 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
+/// shuttle's own bound on an execution's scheduling decisions: a backstop behind the harness's
+/// step limit, which counts facade operations. No execution within `step_limit` takes more.
+fn max_steps(step_limit: u64) -> usize {
+    usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX)
+}
+
 fn config(step_limit: u64) -> Config {
     let mut config = Config::new();
     // The harness owns its output and its replay handles.
     config.failure_persistence = FailurePersistence::None;
-    // A backstop behind the harness's own step limit, which counts facade operations.
-    config.max_steps =
-        MaxSteps::FailAfter(usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX));
+    config.max_steps = MaxSteps::FailAfter(max_steps(step_limit));
     config.silence_warnings = true;
     config
 }
@@ -156,15 +162,28 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
     }
 }
 
-/// Replays one encoded schedule with the trace recorder on; also says its preemptions.
+/// Replays one encoded schedule with the trace recorder on; also says its preemptions. A
+/// schedule that does not fit the model, decisions left over included, is `stale`.
 pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace, u64) {
-    let schedule = match crate::schedule::decode(schedule) {
+    let schedule = match crate::schedule::decode_at_most(schedule, max_steps(step_limit)) {
         Ok(s) => s,
-        Err(why) => return (Verdict::ModelPanic { message: format!("cannot replay: {why}") }, Trace::default(), 0),
+        Err(error) => return (Verdict::Stale { reason: Stale::Unreadable { error } }, Trace::default(), 0),
     };
+    let total = schedule.steps.len();
+    let replaying = Replaying::new(schedule);
+    let taken = replaying.taken();
     let once = Exploration::new(Strategy::Dfs, 1).with_step_limit(step_limit);
-    let ran = run_with(model, ReplayScheduler::new_from_schedule(schedule), &once, true);
-    (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace, ran.preemptions as u64)
+    let ran = run_with(model, replaying, &once, true);
+    let verdict = match ran.failure {
+        Some((v, _)) if v.stale().is_some() => v,
+        _ if taken.get() < total => {
+            let (taken, left) = (taken.get() as u64, (total - taken.get()) as u64);
+            Verdict::Stale { reason: Stale::LeftOver { taken, left } }
+        }
+        Some((v, _)) => v,
+        None => Verdict::Holds,
+    };
+    (verdict, ran.trace, ran.preemptions as u64)
 }
 
 /// Whether `found` is the same failure as `wanted`: the same verdict, and for a violation the
