@@ -8,14 +8,23 @@
 //! loom aborts: the verdict, the execution number (the replay handle) and, in a replay, the
 //! trace up to the point where every thread was blocked.
 //!
+//! A child never outlives its parent, and never runs past its job's wall-clock limit
+//! ([`Exploration::timeout_secs`]; a replay gets [`explore::DEFAULT_TIMEOUT_SECS`]): the parent
+//! kills it then, and the outcome is `timeout`. See [`process`] for how, without `unsafe`.
+//!
 //! The child's stderr (shuttle's and loom's own chatter) is kept only when the child dies
 //! without an outcome, and then only on the terminal, never in an outcome. `LOOM_*`, `SHUTTLE_*`
 //! and `PROPTEST_*` variables are removed from the child's environment: a handle must mean the
 //! same execution everywhere.
 
+mod process;
+
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
+
+pub use process::{watch_parent, PARENT_GONE};
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +69,14 @@ impl Job {
         match self {
             Job::Replay { handle, .. } | Job::LoomCheckpoint { handle, .. } => Some(handle),
             Job::Explore(_) => None,
+        }
+    }
+
+    /// The wall-clock limit of the job, in seconds.
+    pub fn timeout_secs(&self) -> u64 {
+        match self {
+            Job::Explore(exploration) => exploration.timeout_secs,
+            Job::Replay { .. } | Job::LoomCheckpoint { .. } => explore::DEFAULT_TIMEOUT_SECS,
         }
     }
 
@@ -109,29 +126,32 @@ pub fn scrub_env(cmd: &mut Command) {
     }
 }
 
-/// Runs `program args… <job>` and reads the outcome it prints.
+/// Runs `program args… <job>` and reads the outcome it prints; kills it, and returns a
+/// `timeout` outcome, once the job's wall-clock limit has passed.
+///
+/// The program must call [`serve`] (which watches its stdin: the child exits when this process
+/// goes away, even killed).
 pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
     let mut cmd = Command::new(program);
-    cmd.args(args).arg(job.to_arg()).stdin(Stdio::null());
+    cmd.args(args).arg(job.to_arg());
     scrub_env(&mut cmd);
-    let output = match cmd.output() {
-        Ok(o) => o,
+    let seconds = job.timeout_secs();
+    let (status, stdout, stderr) = match process::run(&mut cmd, Duration::from_secs(seconds)) {
+        Ok(process::Ended::Exited { status, stdout, stderr }) => (status, stdout, stderr),
+        Ok(process::Ended::TimedOut) => return Outcome::aborted(Verdict::Timeout { seconds }, job.handle().cloned()),
         Err(e) => return crashed(job, format!("cannot start {}: {e}", program.display())),
     };
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&stdout);
     let outcome =
         stdout.lines().rev().find_map(|l| l.strip_prefix(OUTCOME_PREFIX)).map(serde_json::from_str::<Outcome>);
     match outcome {
         Some(Ok(outcome)) => outcome,
         Some(Err(e)) => crashed(job, format!("the child printed a malformed outcome: {e}")),
         None => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
+            let stderr = String::from_utf8_lossy(&stderr);
             let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            crashed(
-                job,
-                format!("the child process ended ({}) without an outcome: {}", output.status, tail.join(" | ")),
-            )
+            crashed(job, format!("the child process ended ({status}) without an outcome: {}", tail.join(" | ")))
         }
     }
 }
@@ -147,8 +167,10 @@ fn print_outcome(outcome: &Outcome) {
     let _ = out.flush();
 }
 
-/// The child's side: runs `job` on `model`, prints the outcome, and returns.
+/// The child's side: runs `job` on `model`, prints the outcome, and returns. The process exits
+/// early if its stdin reaches its end: the parent that started it is gone ([`watch_parent`]).
 pub fn serve(model: &Model, job: &Job) {
+    watch_parent();
     let previous = std::panic::take_hook();
     let hooked = model.clone();
     std::panic::set_hook(Box::new(move |info| {

@@ -143,6 +143,14 @@ impl fmt::Display for Strategy {
 /// The default step limit: far above what any of the models needs, far below a hang.
 pub const DEFAULT_STEP_LIMIT: u64 = 20_000;
 
+/// The default wall-clock limit of one exploration, in seconds: far above what any scenario
+/// takes (the whole gate runs in about a minute), far below a run nobody waits for.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+
+fn default_timeout_secs() -> u64 {
+    DEFAULT_TIMEOUT_SECS
+}
+
 /// A scheduler and how much it may explore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exploration {
@@ -152,12 +160,25 @@ pub struct Exploration {
     pub budget: u64,
     /// At most this many facade operations per execution; beyond, the verdict is `step-limit`.
     pub step_limit: u64,
+    /// At most this many seconds of wall-clock time for the whole exploration; beyond, the
+    /// verdict is `timeout`. Only [`crate::isolate::run_in_child`] enforces it (it stops the
+    /// child process): an exploration in this process cannot be stopped from outside. Defaults
+    /// to [`DEFAULT_TIMEOUT_SECS`], also when a serialized exploration leaves it out.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
 }
 
 impl Exploration {
-    /// `strategy` for at most `budget` executions, with the default step limit.
+    /// `strategy` for at most `budget` executions, with the default step limit and timeout.
     pub fn new(strategy: Strategy, budget: u64) -> Self {
-        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT }
+        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT, timeout_secs: DEFAULT_TIMEOUT_SECS }
+    }
+
+    /// The same, with at most `seconds` of wall-clock time (see [`Exploration::timeout_secs`]).
+    #[must_use]
+    pub fn with_timeout_secs(mut self, seconds: u64) -> Self {
+        self.timeout_secs = seconds;
+        self
     }
 
     /// The same, with at most `step_limit` facade operations per execution.
