@@ -5,7 +5,7 @@
 //! execution on the calling OS thread, so a selection kept in a thread-local would leak into
 //! whatever runs next on that thread: [`enter`] scopes it and restores the previous one on drop.
 //! Real OS threads get the selection, and the execution's bookkeeping, handed to every thread the
-//! facade spawns.
+//! facade spawns (`harness/DESIGN.md`, "Traps measured here").
 //!
 //! The bookkeeping ([`Execution`]) counts facade operations (the harness's own step limit), the
 //! "sometimes" conditions a model reports reaching, and, when a trace is wanted, the events of

@@ -6,7 +6,8 @@
 //! out before the model finishes, has decisions left over when it has finished, names a thread
 //! that cannot run, or the loom search fails earlier or has fewer executions. That is not a
 //! finding about the model, and not a bug in it: it is [`crate::Verdict::Stale`], with one of
-//! these reasons, so a caller matches on a type, never on a panic's text.
+//! these reasons, so a caller matches on a type, never on a panic's text (`harness/DESIGN.md`,
+//! "Error policy").
 
 use std::fmt;
 

@@ -7,7 +7,7 @@
 //! never reached: it proves nothing. `timeout` is an exploration stopped by its wall-clock limit
 //! (a model that spins without a facade operation, so no step limit sees it). `stale` is not
 //! about the model at all: a replay handle that does not reproduce an execution of it (see
-//! [`crate::stale`]).
+//! [`crate::stale`]). `harness/DESIGN.md`, "Verdicts", has the table.
 
 use std::any::Any;
 use std::fmt;

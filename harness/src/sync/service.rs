@@ -8,7 +8,7 @@
 //!
 //! It is deliberately not a `yield_now`: a yield *forces* a switch in loom and demotes the
 //! caller in PCT, and models whose bug needs one thread to make several calls in a row were
-//! reported "holds" by both when their calls yielded (see DESIGN.md, "Traps measured here").
+//! reported "holds" by both when their calls yielded (see `harness/DESIGN.md`, "Traps measured here").
 
 use super::Mutex;
 
