@@ -9,7 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{runtime, trace};
+use crate::trace::EventKind;
+use crate::{record, runtime};
 
 /// An invariant that did not hold, with the values that broke it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +25,7 @@ pub struct Violation {
 pub fn violated(invariant: &str, details: impl Into<String>) -> ! {
     let violation = Violation { invariant: invariant.to_owned(), details: details.into() };
     let text = format!("{} ({})", violation.details, violation.invariant);
-    trace::push_event(crate::sync::thread::current_name(), text, trace::EventKind::Violation);
+    record::push_event(runtime::current_actor(), text, EventKind::Violation);
     std::panic::panic_any(violation)
 }
 

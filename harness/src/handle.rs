@@ -10,6 +10,8 @@
 //!   the `n`-th execution of a search with preemption bound `<bound>` (`-` for none) is always the
 //!   same execution. Replay re-runs the search up to it. loom's own checkpoint file for that
 //!   execution can be written from it (see `racecheck replay --loom-checkpoint`).
+//!
+//! `harness/DESIGN.md`, "Handles", says what makes a replay exact or `stale`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -83,7 +85,7 @@ impl FromStr for Handle {
         let (runtime, payload) = replay.split_once(':').ok_or_else(|| err("no `:` after the runtime"))?;
         let replay = match runtime {
             "shuttle" => {
-                crate::schedule::decode(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
+                crate::schedule::check(payload).map_err(|why| err(&format!("shuttle schedule: {why}")))?;
                 Replay::Shuttle { schedule: payload.to_owned() }
             }
             "loom" => {

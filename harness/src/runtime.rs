@@ -5,7 +5,7 @@
 //! execution on the calling OS thread, so a selection kept in a thread-local would leak into
 //! whatever runs next on that thread: [`enter`] scopes it and restores the previous one on drop.
 //! Real OS threads get the selection, and the execution's bookkeeping, handed to every thread the
-//! facade spawns.
+//! facade spawns (`harness/DESIGN.md`, "Traps measured here").
 //!
 //! The bookkeeping ([`Execution`]) counts facade operations (the harness's own step limit), the
 //! "sometimes" conditions a model reports reaching, and, when a trace is wanted, the events of
@@ -14,7 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex};
 
-use crate::trace::Event;
+use crate::trace::{Event, MAIN};
 
 /// The runtime an execution runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,11 @@ pub(crate) struct Execution {
     record: bool,
     /// The recorded events (empty unless `record`).
     pub(crate) events: Mutex<Vec<Event>>,
+    /// The service calls under way, by actor (kept only while recording; see [`crate::record`]).
+    /// Every task of a shuttle or loom execution runs on one OS thread, and a call may itself
+    /// contain a scheduling point (a service reading the simulated clock), so a call belongs to
+    /// an actor, not to an OS thread.
+    pub(crate) calls: Mutex<Vec<(String, &'static str)>>,
 }
 
 impl Execution {
@@ -104,7 +109,6 @@ impl Drop for Scope {
 
 /// Makes `execution` the current one on this OS thread.
 pub(crate) fn begin(execution: Arc<Execution>) {
-    crate::trace::reset();
     STEPS.with(|s| s.set(0));
     LIMIT.with(|l| l.set(execution.step_limit));
     RECORDING.with(|r| r.set(execution.record));
@@ -140,6 +144,24 @@ pub(crate) fn step() {
     let limit = LIMIT.with(Cell::get);
     if limit != 0 && n > limit {
         std::panic::panic_any(StepLimitExceeded(n));
+    }
+}
+
+/// The name of the calling thread as an actor: [`MAIN`] for an execution's main thread.
+pub(crate) fn current_actor() -> String {
+    let name = match current() {
+        Runtime::Std => std::thread::current().name().map(str::to_owned),
+        Runtime::Shuttle => shuttle::thread::current().name().map(str::to_owned),
+        Runtime::Loom => loom::thread::current().name().map(str::to_owned),
+    };
+    actor_name(name.as_deref())
+}
+
+/// The actor name for a thread name: [`MAIN`] for an execution's main thread.
+pub(crate) fn actor_name(name: Option<&str>) -> String {
+    match name {
+        Some(n) if n != "main-thread" && !n.starts_with("racecheck-") => n.to_owned(),
+        _ => MAIN.to_owned(),
     }
 }
 

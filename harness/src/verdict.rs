@@ -4,7 +4,10 @@
 //! the race is about); `deadlock` is every thread blocked; `step-limit` is an execution that ran
 //! past its step limit (a livelock or spin); `model-panic` is any other panic, a bug in the model
 //! itself, which must never pass for a finding. `vacuous` is a `holds` whose race window was
-//! never reached: it proves nothing.
+//! never reached: it proves nothing. `timeout` is an exploration stopped by its wall-clock limit
+//! (a model that spins without a facade operation, so no step limit sees it). `stale` is not
+//! about the model at all: a replay handle that does not reproduce an execution of it (see
+//! [`crate::stale`]). `harness/DESIGN.md`, "Verdicts", has the table.
 
 use std::any::Any;
 use std::fmt;
@@ -13,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Violation;
 use crate::runtime::StepLimitExceeded;
+use crate::stale::Stale;
 
 /// The conclusion of an exploration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,10 +38,20 @@ pub enum Verdict {
         /// The step count at which it was stopped.
         steps: u64,
     },
-    /// The model panicked on its own bug (or a replay did not match the model).
+    /// The model panicked on its own bug.
     ModelPanic {
         /// The panic message.
         message: String,
+    },
+    /// The exploration ran past its wall-clock limit and its process was stopped.
+    Timeout {
+        /// The limit, in seconds.
+        seconds: u64,
+    },
+    /// A replay handle that does not reproduce an execution of the model.
+    Stale {
+        /// Why.
+        reason: Stale,
     },
 }
 
@@ -51,12 +65,23 @@ impl Verdict {
             Self::Deadlock { .. } => "deadlock",
             Self::StepLimit { .. } => "step-limit",
             Self::ModelPanic { .. } => "model-panic",
+            Self::Timeout { .. } => "timeout",
+            Self::Stale { .. } => "stale",
         }
     }
 
-    /// Whether an execution failed (anything but `holds` and `vacuous`).
+    /// Whether an execution failed, or the exploration could not end (anything but `holds`,
+    /// `vacuous` and `stale`: a stale handle reproduced no execution at all).
     pub fn is_failure(&self) -> bool {
-        !matches!(self, Self::Holds | Self::Vacuous)
+        !matches!(self, Self::Holds | Self::Vacuous | Self::Stale { .. })
+    }
+
+    /// Why the replay did not match the model, if it did not.
+    pub fn stale(&self) -> Option<&Stale> {
+        match self {
+            Self::Stale { reason } => Some(reason),
+            _ => None,
+        }
     }
 
     /// Classifies the payload of a failed execution.
@@ -70,6 +95,9 @@ impl Verdict {
         }
         if let Some(StepLimitExceeded(steps)) = payload.downcast_ref() {
             return Self::StepLimit { steps: *steps };
+        }
+        if let Some(reason) = payload.downcast_ref::<Stale>() {
+            return Self::Stale { reason: reason.clone() };
         }
         let message = panic_message(payload);
         if is_deadlock_message(&message) {
@@ -106,6 +134,8 @@ impl fmt::Display for Verdict {
             Self::Deadlock { details } => write!(f, "deadlock: {details}"),
             Self::StepLimit { steps } => write!(f, "step-limit: stopped after {steps} steps"),
             Self::ModelPanic { message } => write!(f, "model-panic: {message}"),
+            Self::Timeout { seconds } => write!(f, "timeout: stopped after {seconds} s of wall-clock time"),
+            Self::Stale { reason } => write!(f, "stale: {reason}"),
         }
     }
 }

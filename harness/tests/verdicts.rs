@@ -116,7 +116,7 @@ fn real_threads_run_the_same_model_and_count_failing_runs() {
 
 #[test]
 fn a_failed_exploration_leaves_nothing_behind_for_the_next_in_the_same_process() {
-    // DESIGN.md, "Traps measured here": a failing shuttle execution once leaked teardown state
+    // harness/DESIGN.md, "Traps measured here": a failing shuttle execution once leaked teardown state
     // into the next Runner of the process. Failures of every kind, then a run that must hold.
     for seed in 0..10 {
         for failing in [models::lost_update("selftest/lost-update"), models::lock_order_inversion("selftest/deadlock")]

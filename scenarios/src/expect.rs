@@ -80,7 +80,10 @@ impl Expected {
             Verdict::Violated(_) => Self::Violated,
             Verdict::Deadlock { .. } => Self::Deadlock,
             Verdict::StepLimit { .. } => Self::StepLimit,
-            Verdict::ModelPanic { .. } => Self::ModelPanic,
+            Verdict::Timeout { .. } => Self::Timeout,
+            // An exploration never replays a handle, so a stale verdict there is a broken model
+            // or harness, never a finding.
+            Verdict::ModelPanic { .. } | Verdict::Stale { .. } => Self::ModelPanic,
         })
     }
 

@@ -14,10 +14,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use super::executions::Executions;
-use super::{Exploration, Model, Run};
+use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
+use crate::record::Recorder;
 use crate::runtime::{self, Runtime};
-use crate::trace::{Recorder, Trace};
+use crate::stale::Stale;
+use crate::trace::Trace;
 use crate::verdict::Verdict;
 
 /// The panic that ends a search whose budget is spent.
@@ -83,24 +85,32 @@ enum Checkpoint<'a> {
     Read(&'a Path),
 }
 
-fn search(
-    model: &Model,
-    preemption_bound: Option<usize>,
-    budget: u64,
-    step_limit: u64,
-    record_at: Option<u64>,
-) -> Searched {
-    search_with(model, preemption_bound, budget, step_limit, record_at, Checkpoint::None)
+/// The preemption bound of a loom exploration.
+fn preemption_bound(exploration: &Exploration) -> Option<usize> {
+    match exploration.strategy {
+        Strategy::Loom { preemption_bound } => preemption_bound,
+        ref other => unreachable!("not a loom exploration: {other}"),
+    }
+}
+
+/// A loom exploration of the first `execution` executions of a search with `preemption_bound`.
+fn up_to(preemption_bound: Option<usize>, execution: u64, step_limit: u64) -> Exploration {
+    Exploration::new(Strategy::Loom { preemption_bound }, execution).with_step_limit(step_limit)
+}
+
+/// Searches as `exploration` says; the `record_at`-th execution (from 1) records its trace.
+fn search(model: &Model, exploration: &Exploration, record_at: Option<u64>) -> Searched {
+    search_with(model, exploration, record_at, Checkpoint::None)
 }
 
 fn search_with(
     model: &Model,
-    preemption_bound: Option<usize>,
-    budget: u64,
-    step_limit: u64,
+    exploration: &Exploration,
     record_at: Option<u64>,
     checkpoint: Checkpoint<'_>,
 ) -> Searched {
+    let (preemption_bound, budget, step_limit) =
+        (preemption_bound(exploration), exploration.budget, exploration.step_limit);
     let runs = Executions::new(model, step_limit, record_at);
     let each = runs.each();
     let counted = runs.count_handle();
@@ -141,8 +151,9 @@ fn search_with(
 }
 
 /// Explores `model` under loom.
-pub(super) fn run(model: &Model, exploration: &Exploration, preemption_bound: Option<usize>) -> Run {
-    let s = search(model, preemption_bound, exploration.budget, exploration.step_limit, None);
+pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
+    let preemption_bound = preemption_bound(exploration);
+    let s = search(model, exploration, None);
     let failed = s.failure.is_some();
     Run {
         executions: s.executions,
@@ -162,22 +173,61 @@ pub(super) fn replay(
     execution: u64,
     step_limit: u64,
 ) -> (Verdict, Trace) {
-    let s = search(model, preemption_bound, execution, step_limit, Some(execution));
+    let s = search(model, &up_to(preemption_bound, execution, step_limit), Some(execution));
     let verdict = match s.failure {
         Some(v) if s.executions == execution => v,
-        Some(v) => Verdict::ModelPanic {
-            message: format!(
-                "replay diverged: execution {} failed first ({v}), not execution {execution}",
-                s.executions
-            ),
-        },
-        None if s.executions < execution => Verdict::ModelPanic {
-            message: format!("replay diverged: the search has only {} executions, not {execution}", s.executions),
-        },
+        Some(v) => {
+            Verdict::Stale { reason: Stale::FailsEarlier { execution, failed: s.executions, verdict: v.to_string() } }
+        }
+        None if s.executions < execution => {
+            Verdict::Stale { reason: Stale::NoSuchExecution { execution, executions: s.executions } }
+        }
         None => Verdict::Holds,
     };
     (verdict, s.trace)
 }
+
+/// Why loom's checkpoint file for an execution could not be written or does not reproduce it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// Only a loom handle has a loom checkpoint.
+    NotLoom,
+    /// The file could not be replaced.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        message: String,
+    },
+    /// The execution does not fail, so there is nothing to reproduce.
+    NotFailing {
+        /// The execution.
+        execution: u64,
+    },
+    /// A search started from the file did not fail the same way on its first execution.
+    Differs {
+        /// What that search ended with (`None`: it held).
+        found: Option<Verdict>,
+        /// The execution's verdict.
+        wanted: Verdict,
+    },
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotLoom => f.write_str("only a loom handle has a loom checkpoint"),
+            Self::Io { path, message } => write!(f, "cannot replace {}: {message}", path.display()),
+            Self::NotFailing { execution } => write!(f, "execution {execution} of the search does not fail"),
+            Self::Differs { found, wanted } => {
+                write!(f, "a search from the checkpoint ended {found:?}, not `{wanted}`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
 
 /// Writes loom's own checkpoint file for execution `execution` of the search to `path`, then
 /// checks it: a loom search started from that file must fail on its first execution, with the
@@ -188,18 +238,19 @@ pub(super) fn write_checkpoint(
     execution: u64,
     step_limit: u64,
     path: &Path,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, CheckpointError> {
     // loom starts from an existing checkpoint file: start from scratch.
     if path.exists() {
-        std::fs::remove_file(path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+        std::fs::remove_file(path)
+            .map_err(|e| CheckpointError::Io { path: path.to_owned(), message: e.to_string() })?;
     }
-    let written = search_with(model, preemption_bound, execution, step_limit, None, Checkpoint::Write(path));
+    let written = search_with(model, &up_to(preemption_bound, execution, step_limit), None, Checkpoint::Write(path));
     let Some(verdict) = written.failure.filter(|_| written.executions == execution) else {
-        return Err(format!("execution {execution} of the search does not fail"));
+        return Err(CheckpointError::NotFailing { execution });
     };
-    let reread = search_with(model, preemption_bound, 1, step_limit, None, Checkpoint::Read(path));
+    let reread = search_with(model, &up_to(preemption_bound, 1, step_limit), None, Checkpoint::Read(path));
     match reread.failure {
         Some(v) if v == verdict => Ok(verdict),
-        other => Err(format!("a search from the checkpoint ended {other:?}, not `{verdict}`")),
+        found => Err(CheckpointError::Differs { found, wanted: verdict }),
     }
 }

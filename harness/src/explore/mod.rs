@@ -11,6 +11,8 @@
 mod bounded;
 mod executions;
 mod loom;
+mod outcome;
+mod replaying;
 mod shuttle;
 mod threads;
 
@@ -19,7 +21,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use loom::CheckpointError;
+pub(crate) use loom::Progress as LoomProgress;
+pub(crate) use outcome::Run;
+pub use outcome::{Counterexample, Coverage, Outcome};
+
 use crate::handle::{Handle, Replay};
+use crate::stale::Stale;
 use crate::trace::Trace;
 use crate::verdict::Verdict;
 
@@ -135,6 +143,14 @@ impl fmt::Display for Strategy {
 /// The default step limit: far above what any of the models needs, far below a hang.
 pub const DEFAULT_STEP_LIMIT: u64 = 20_000;
 
+/// The default wall-clock limit of one exploration, in seconds: far above what any scenario
+/// takes (the whole gate runs in about a minute), far below a run nobody waits for.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+
+fn default_timeout_secs() -> u64 {
+    DEFAULT_TIMEOUT_SECS
+}
+
 /// A scheduler and how much it may explore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exploration {
@@ -144,74 +160,33 @@ pub struct Exploration {
     pub budget: u64,
     /// At most this many facade operations per execution; beyond, the verdict is `step-limit`.
     pub step_limit: u64,
+    /// At most this many seconds of wall-clock time for the whole exploration; beyond, the
+    /// verdict is `timeout`. Only [`crate::isolate::run_in_child`] enforces it (it stops the
+    /// child process): an exploration in this process cannot be stopped from outside. Defaults
+    /// to [`DEFAULT_TIMEOUT_SECS`], also when a serialized exploration leaves it out.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
 }
 
 impl Exploration {
-    /// `strategy` for at most `budget` executions, with the default step limit.
+    /// `strategy` for at most `budget` executions, with the default step limit and timeout.
     pub fn new(strategy: Strategy, budget: u64) -> Self {
-        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT }
+        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT, timeout_secs: DEFAULT_TIMEOUT_SECS }
     }
-}
 
-/// How far a search went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Coverage {
-    /// A sample of the executions (random, PCT, URW, real threads).
-    Sampled,
-    /// An exhaustive search that covered every execution (within loom's preemption bound).
-    Complete,
-    /// An exhaustive search stopped by its budget, or by a failure, before it covered everything.
-    Incomplete,
-}
-
-impl Coverage {
-    /// The name reports use: `sampled`, `complete` or `incomplete`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sampled => "sampled",
-            Self::Complete => "complete",
-            Self::Incomplete => "incomplete",
-        }
+    /// The same, with at most `seconds` of wall-clock time (see [`Exploration::timeout_secs`]).
+    #[must_use]
+    pub fn with_timeout_secs(mut self, seconds: u64) -> Self {
+        self.timeout_secs = seconds;
+        self
     }
-}
 
-/// What an exploration found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
-    /// The verdict.
-    #[serde(flatten)]
-    pub verdict: Verdict,
-    /// Executions run.
-    pub executions: u64,
-    /// Whether an exhaustive search covered everything.
-    pub coverage: Coverage,
-    /// The number (from 1) of the first failing execution.
-    pub first_failure: Option<u64>,
-    /// How many executions failed (only real threads go on after a failure).
-    pub failures: u64,
-    /// How many executions reached the model's race window.
-    pub reached_window: u64,
-    /// The replay handle of the failing execution.
-    pub handle: Option<Handle>,
-    /// The failing execution's trace, recorded from its replay.
-    pub trace: Option<Trace>,
-    /// Preemptions in the failing execution as found (`None` under loom, which does not say;
-    /// its search bound is an upper bound).
-    pub preemptions: Option<u64>,
-    /// The same failure with the fewest preemptions there are, when the search for it finished.
-    pub minimal: Option<Counterexample>,
-}
-
-/// A failing execution with the fewest preemptions: what reports and replays show first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counterexample {
-    /// Its replay handle.
-    pub handle: Handle,
-    /// Its preemptions (switches away from a thread that could have gone on).
-    pub preemptions: u64,
-    /// Its trace.
-    pub trace: Trace,
+    /// The same, with at most `step_limit` facade operations per execution.
+    #[must_use]
+    pub fn with_step_limit(mut self, step_limit: u64) -> Self {
+        self.step_limit = step_limit;
+        self
+    }
 }
 
 /// At most this many executions go into the search for a minimal counterexample.
@@ -224,72 +199,37 @@ const UNBOUNDED_MINIMIZE: usize = 3;
 /// with the fewest preemptions, up to `max_bound`, and replays it for its trace.
 pub fn minimize(model: &Model, verdict: &Verdict, max_bound: u64, step_limit: u64) -> Option<Counterexample> {
     let max_bound = usize::try_from(max_bound).unwrap_or(usize::MAX);
-    let (schedule, preemptions) = shuttle::minimize(model, verdict, max_bound, step_limit, MINIMIZE_BUDGET)?;
+    let search = Exploration::new(Strategy::Dfs, MINIMIZE_BUDGET).with_step_limit(step_limit);
+    let (schedule, preemptions) = shuttle::minimize(model, verdict, max_bound, &search)?;
     let handle = Handle { target: model.target.clone(), replay: Replay::Shuttle { schedule } };
     let (replayed, trace) = replay_traced(model, &handle, step_limit);
     (replayed.name() == verdict.name()).then_some(Counterexample { handle, preemptions, trace })
-}
-
-/// What one run of executions saw, before a verdict is made of it.
-pub(crate) struct Run {
-    pub executions: u64,
-    pub completed: bool,
-    pub reached_window: u64,
-    pub failure: Option<(Verdict, Option<Replay>)>,
-    pub first_failure: Option<u64>,
-    pub failures: u64,
-    /// Preemptions in the failing execution, where the runtime lets the harness count them.
-    pub preemptions: Option<u64>,
 }
 
 /// Explores `model` as `exploration` says, and replays a failure to trace it.
 pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
     let run = match &exploration.strategy {
         Strategy::Threads => threads::run(model, exploration),
-        Strategy::Loom { preemption_bound } => loom::run(model, exploration, *preemption_bound),
-        other => shuttle::run(model, exploration, other),
+        Strategy::Loom { .. } => loom::run(model, exploration),
+        _ => shuttle::run(model, exploration),
     };
-    let coverage = match (exploration.strategy.is_exhaustive(), run.completed) {
-        (false, _) => Coverage::Sampled,
-        (true, true) => Coverage::Complete,
-        (true, false) => Coverage::Incomplete,
+    let mut outcome = Outcome::from_run(model, &exploration.strategy, run);
+    let Some(handle) = outcome.handle.clone() else {
+        return outcome;
     };
-    let mut outcome = Outcome {
-        verdict: Verdict::Holds,
-        executions: run.executions,
-        coverage,
-        first_failure: run.first_failure,
-        failures: run.failures,
-        reached_window: run.reached_window,
-        handle: None,
-        trace: None,
-        preemptions: run.preemptions,
-        minimal: None,
-    };
-    match run.failure {
-        None if model.window.is_some() && run.reached_window == 0 => outcome.verdict = Verdict::Vacuous,
-        None => {}
-        Some((verdict, replay)) => {
-            outcome.verdict = verdict;
-            if let Some(replay) = replay {
-                let handle = Handle { target: model.target.clone(), replay };
-                let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
-                if replayed != outcome.verdict {
-                    outcome.verdict = Verdict::ModelPanic {
-                        message: format!(
-                            "the replay of the failing execution ended `{replayed}`, not `{}`: the model is not deterministic",
-                            outcome.verdict
-                        ),
-                    };
-                }
-                outcome.trace = Some(trace);
-                let max_bound = minimize_bound(&handle.replay, run.preemptions);
-                outcome.handle = Some(handle);
-                if outcome.verdict.is_failure() {
-                    outcome.minimal = minimize(model, &outcome.verdict, max_bound, exploration.step_limit);
-                }
-            }
-        }
+    let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
+    if replayed != outcome.verdict {
+        outcome.verdict = Verdict::ModelPanic {
+            message: format!(
+                "the replay of the failing execution ended `{replayed}`, not `{}`: the model is not deterministic",
+                outcome.verdict
+            ),
+        };
+    }
+    outcome.trace = Some(trace);
+    if outcome.verdict.is_failure() {
+        let max_bound = minimize_bound(&handle.replay, outcome.preemptions);
+        outcome.minimal = minimize(model, &outcome.verdict, max_bound, exploration.step_limit);
     }
     outcome
 }
@@ -299,7 +239,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
 /// when `budget` executions do not cover them all. For checking [`minimize`]'s claim.
 #[doc(hidden)]
 pub fn failing_preemptions(model: &Model, verdict: &Verdict, budget: u64) -> Option<Vec<u64>> {
-    shuttle::failing_preemptions(model, verdict, DEFAULT_STEP_LIMIT, budget)
+    shuttle::failing_preemptions(model, verdict, &Exploration::new(Strategy::Dfs, budget))
 }
 
 /// Replays the execution `handle` names, with the trace recorder on.
@@ -309,7 +249,14 @@ pub fn replay_traced(model: &Model, handle: &Handle, step_limit: u64) -> (Verdic
 }
 
 /// Replays the execution `handle` names, with its trace and, under shuttle, its preemptions.
+///
+/// A handle that does not reproduce an execution of `model` (another model's, or one the model
+/// has changed under) gives [`Verdict::Stale`] with the reason, never a panic.
 pub fn replay_counted(model: &Model, handle: &Handle, step_limit: u64) -> (Verdict, Trace, Option<u64>) {
+    if handle.target != model.target() {
+        let reason = Stale::OtherTarget { handle: handle.target.clone(), model: model.target().to_owned() };
+        return (Verdict::Stale { reason }, Trace::default(), None);
+    }
     match &handle.replay {
         Replay::Shuttle { schedule } => {
             let (verdict, trace, preemptions) = shuttle::replay(model, schedule, step_limit);
@@ -333,7 +280,7 @@ pub fn minimize_bound(replay: &Replay, preemptions: Option<u64>) -> u64 {
 }
 
 /// Where the loom search on this thread is, for the deadlock report in [`crate::isolate`].
-pub(crate) fn loom_progress() -> Option<loom::Progress> {
+pub(crate) fn loom_progress() -> Option<LoomProgress> {
     loom::progress()
 }
 
@@ -347,11 +294,11 @@ pub fn write_loom_checkpoint(
     handle: &Handle,
     step_limit: u64,
     path: &std::path::Path,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, CheckpointError> {
     match handle.replay {
         Replay::Loom { preemption_bound, execution } => {
             loom::write_checkpoint(model, preemption_bound, execution, step_limit, path)
         }
-        Replay::Shuttle { .. } => Err("only a loom handle has a loom checkpoint".into()),
+        Replay::Shuttle { .. } => Err(CheckpointError::NotLoom),
     }
 }

@@ -10,18 +10,19 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
+    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
+use super::replaying::Replaying;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
+use crate::record::{self, Recorder};
 use crate::runtime::{self, Runtime};
-use crate::sync::thread;
-use crate::trace::{self, EventKind};
-use crate::trace::{Recorder, Trace};
+use crate::stale::Stale;
+use crate::trace::{EventKind, Trace};
 use crate::verdict::Verdict;
 
 /// The state [`Recording`] shares with the explorer, which cannot reach into the `Runner`.
@@ -67,9 +68,9 @@ impl<S: Scheduler> Scheduler for Recording<S> {
                 // In a traced replay, the trace shows where the switch fell.
                 if runtime::recording() {
                     let name =
-                        |id| runnable.iter().find(|t| t.id() == id).map(|t| thread::actor_name(t.name().as_deref()));
+                        |id| runnable.iter().find(|t| t.id() == id).map(|t| runtime::actor_name(t.name().as_deref()));
                     if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {
-                        trace::push_event(from, String::new(), EventKind::Preempted { next });
+                        record::push_event(from, String::new(), EventKind::Preempted { next });
                     }
                 }
             }
@@ -83,13 +84,17 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
+/// shuttle's own bound on an execution's scheduling decisions: a backstop behind the harness's
+/// step limit, which counts facade operations. No execution within `step_limit` takes more.
+fn max_steps(step_limit: u64) -> usize {
+    usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX)
+}
+
 fn config(step_limit: u64) -> Config {
     let mut config = Config::new();
     // The harness owns its output and its replay handles.
     config.failure_persistence = FailurePersistence::None;
-    // A backstop behind the harness's own step limit, which counts facade operations.
-    config.max_steps =
-        MaxSteps::FailAfter(usize::try_from(step_limit.saturating_mul(4).max(1_000)).unwrap_or(usize::MAX));
+    config.max_steps = MaxSteps::FailAfter(max_steps(step_limit));
     config.silence_warnings = true;
     config
 }
@@ -105,12 +110,14 @@ struct Ran {
     trace: Trace,
 }
 
-fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, step_limit: u64, record: bool) -> Ran {
-    let progress = Rc::new(RefCell::new(Progress { budget, ..Progress::default() }));
+/// Runs `model` under `scheduler` within `limits`' budget and step limit (its strategy is the
+/// caller's business: the scheduler is given); with `record`, the first execution is traced.
+fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Exploration, record: bool) -> Ran {
+    let progress = Rc::new(RefCell::new(Progress { budget: limits.budget, ..Progress::default() }));
     let recording = Recording { inner: scheduler, progress: Rc::clone(&progress) };
-    let runs = Executions::new(model, step_limit, record.then_some(1));
+    let runs = Executions::new(model, limits.step_limit, record.then_some(1));
     let _scope = runtime::enter(Runtime::Shuttle);
-    let runner = Runner::new(recording, config(step_limit));
+    let runner = Runner::new(recording, config(limits.step_limit));
     let each = runs.each();
     let go = || runner.run(each);
     let result = if record {
@@ -125,24 +132,19 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, budget: u64, st
 }
 
 /// Explores `model` with the shuttle scheduler `strategy` names.
-pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy) -> Run {
-    let budget = exploration.budget;
-    let iterations = usize::try_from(budget).unwrap_or(usize::MAX);
-    let (model, limit) = (model, exploration.step_limit);
-    let ran = match *strategy {
-        Strategy::Random { seed } => {
-            run_with(model, RandomScheduler::new_from_seed(seed, iterations), budget, limit, false)
-        }
+pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
+    let iterations = usize::try_from(exploration.budget).unwrap_or(usize::MAX);
+    let e = exploration;
+    let ran = match e.strategy {
+        Strategy::Random { seed } => run_with(model, RandomScheduler::new_from_seed(seed, iterations), e, false),
         // Note the order: `PctScheduler::new_from_seed(seed, depth, iterations)`.
         Strategy::Pct { seed, depth } => {
-            run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), budget, limit, false)
+            run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false)
         }
-        Strategy::Urw { seed } => {
-            run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), budget, limit, false)
-        }
-        Strategy::Dfs => run_with(model, DfsScheduler::new(None, false), budget, limit, false),
+        Strategy::Urw { seed } => run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), e, false),
+        Strategy::Dfs => run_with(model, DfsScheduler::new(None, false), e, false),
         Strategy::Loom { .. } | Strategy::Threads => {
-            unreachable!("not a shuttle scheduler: {strategy}")
+            unreachable!("not a shuttle scheduler: {}", e.strategy)
         }
     };
     let failed = ran.failure.is_some();
@@ -160,14 +162,28 @@ pub(super) fn run(model: &Model, exploration: &Exploration, strategy: &Strategy)
     }
 }
 
-/// Replays one encoded schedule with the trace recorder on; also says its preemptions.
+/// Replays one encoded schedule with the trace recorder on; also says its preemptions. A
+/// schedule that does not fit the model, decisions left over included, is `stale`.
 pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict, Trace, u64) {
-    let schedule = match crate::schedule::decode(schedule) {
+    let schedule = match crate::schedule::decode_at_most(schedule, max_steps(step_limit)) {
         Ok(s) => s,
-        Err(why) => return (Verdict::ModelPanic { message: format!("cannot replay: {why}") }, Trace::default(), 0),
+        Err(error) => return (Verdict::Stale { reason: Stale::Unreadable { error } }, Trace::default(), 0),
     };
-    let ran = run_with(model, ReplayScheduler::new_from_schedule(schedule), 1, step_limit, true);
-    (ran.failure.map_or(Verdict::Holds, |(v, _)| v), ran.trace, ran.preemptions as u64)
+    let total = schedule.steps.len();
+    let replaying = Replaying::new(schedule);
+    let taken = replaying.taken();
+    let once = Exploration::new(Strategy::Dfs, 1).with_step_limit(step_limit);
+    let ran = run_with(model, replaying, &once, true);
+    let verdict = match ran.failure {
+        Some((v, _)) if v.stale().is_some() => v,
+        _ if taken.get() < total => {
+            let (taken, left) = (taken.get() as u64, (total - taken.get()) as u64);
+            Verdict::Stale { reason: Stale::LeftOver { taken, left } }
+        }
+        Some((v, _)) => v,
+        None => Verdict::Holds,
+    };
+    (verdict, ran.trace, ran.preemptions as u64)
 }
 
 /// Whether `found` is the same failure as `wanted`: the same verdict, and for a violation the
@@ -180,20 +196,20 @@ fn same_failure(found: &Verdict, wanted: &Verdict) -> bool {
 }
 
 /// Searches bounds 0, 1, … `max_bound` for an execution that fails as `wanted` does; returns
-/// its schedule and preemption count, or `None` when none was found within `budget` executions
-/// (then no claim of minimality can be made).
+/// its schedule and preemption count, or `None` when none was found within `limits`' budget
+/// of executions (then no claim of minimality can be made).
 pub(super) fn minimize(
     model: &Model,
     wanted: &Verdict,
     max_bound: usize,
-    step_limit: u64,
-    budget: u64,
+    limits: &Exploration,
 ) -> Option<(String, u64)> {
-    let mut spent = 0;
+    let (budget, mut spent) = (limits.budget, 0);
     for bound in 0..=max_bound {
         let search = Shared(Rc::new(RefCell::new(Bounded::new(bound))));
         loop {
-            let ran = run_with(model, search.clone(), budget.saturating_sub(spent), step_limit, false);
+            let left = Exploration { budget: budget.saturating_sub(spent), ..limits.clone() };
+            let ran = run_with(model, search.clone(), &left, false);
             spent += ran.started;
             match ran.failure {
                 Some((found, schedule)) if same_failure(&found, wanted) => {
@@ -212,12 +228,13 @@ pub(super) fn minimize(
 
 /// Every execution of `model` that fails as `wanted` does, with its preemptions, found by
 /// shuttle's own unreduced DFS (independent of [`Bounded`]) going on past each failure; `None`
-/// when `budget` runs out first.
-pub(super) fn failing_preemptions(model: &Model, wanted: &Verdict, step_limit: u64, budget: u64) -> Option<Vec<u64>> {
+/// when `limits`' budget runs out first.
+pub(super) fn failing_preemptions(model: &Model, wanted: &Verdict, limits: &Exploration) -> Option<Vec<u64>> {
     let search = Shared(Rc::new(RefCell::new(DfsScheduler::new(None, false))));
-    let (mut spent, mut found) = (0, Vec::new());
+    let (budget, mut spent, mut found) = (limits.budget, 0, Vec::new());
     loop {
-        let ran = run_with(model, search.clone(), budget.saturating_sub(spent), step_limit, false);
+        let left = Exploration { budget: budget.saturating_sub(spent), ..limits.clone() };
+        let ran = run_with(model, search.clone(), &left, false);
         spent += ran.started;
         match ran.failure {
             Some((f, _)) if same_failure(&f, wanted) => found.push(ran.preemptions as u64),

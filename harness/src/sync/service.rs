@@ -8,7 +8,7 @@
 //!
 //! It is deliberately not a `yield_now`: a yield *forces* a switch in loom and demotes the
 //! caller in PCT, and models whose bug needs one thread to make several calls in a row were
-//! reported "holds" by both when their calls yielded (see DESIGN.md, "Traps measured here").
+//! reported "holds" by both when their calls yielded (see `harness/DESIGN.md`, "Traps measured here").
 
 use super::Mutex;
 
@@ -34,6 +34,6 @@ impl<S> Service<S> {
     /// events `f` emits are the service's answers to the calling actor.
     pub fn call<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
         let mut state = self.state.lock();
-        crate::trace::in_service(self.name, || f(&mut state))
+        crate::record::in_service(self.name, || f(&mut state))
     }
 }

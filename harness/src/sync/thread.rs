@@ -7,8 +7,7 @@
 
 use crate::runtime::{self, Runtime};
 
-/// The name of the main thread of an execution in traces.
-pub const MAIN: &str = "main";
+pub use crate::trace::MAIN;
 
 /// Owns a spawned thread; [`JoinHandle::join`] waits for it.
 #[derive(Debug)]
@@ -76,18 +75,5 @@ pub fn yield_now() {
 
 /// The name of the calling thread, [`MAIN`] for an execution's main thread.
 pub fn current_name() -> String {
-    let name = match runtime::current() {
-        Runtime::Std => std::thread::current().name().map(str::to_owned),
-        Runtime::Shuttle => shuttle::thread::current().name().map(str::to_owned),
-        Runtime::Loom => loom::thread::current().name().map(str::to_owned),
-    };
-    actor_name(name.as_deref())
-}
-
-/// The actor name for a thread name: [`MAIN`] for an execution's main thread.
-pub(crate) fn actor_name(name: Option<&str>) -> String {
-    match name {
-        Some(n) if n != "main-thread" && !n.starts_with("racecheck-") => n.to_owned(),
-        _ => MAIN.to_owned(),
-    }
+    runtime::current_actor()
 }

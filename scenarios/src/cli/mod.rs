@@ -303,7 +303,7 @@ fn new(dir: &Path, race: &str) -> Result<ExitCode> {
 /// Serves one exploration for a parent `racecheck` (see `harness::isolate`).
 fn child(path: &Path, variant: &str, job: &str) -> Result<ExitCode> {
     let scenario = scenario::load(path, crate::find_race).map_err(|e| bad(e.to_string()))?;
-    let job = Job::from_arg(job).map_err(bad)?;
+    let job = Job::from_arg(job).map_err(|e| bad(e.to_string()))?;
     let target = format!("{}/{variant}", scenario.id);
     let model = scenario.race.model(&target, variant, &scenario.params).map_err(|e| bad(e.to_string()))?;
     isolate::serve(&model, &job);

@@ -45,6 +45,11 @@ pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<
     let step_limit = s.step_limit;
     let job = Job::Replay { handle: handle.clone(), step_limit, minimize: !as_found };
     let outcome = isolate::run_in_child(&program()?, &run::child_args(s, variant), &job);
+    if let harness::Verdict::Stale { reason } = &outcome.verdict {
+        return Err(bad(format!(
+            "the handle does not reproduce an execution of this scenario ({reason}); was the scenario or the model changed?"
+        )));
+    }
     out!("replay of {handle}");
     out!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
     out!("verdict: {}", outcome.verdict);
@@ -95,21 +100,13 @@ pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<
     Ok(replay_exit(&outcome.verdict))
 }
 
-/// A replay reproduced a finding (0), found nothing (1), or did not match the scenario at all —
-/// the handle is stale or for another model (2, with the reason).
+/// A replay reproduced a finding (0), or found nothing (1); a stale handle is an error before
+/// anything is printed (see [`replay`]).
 fn replay_exit(verdict: &harness::Verdict) -> ExitCode {
-    const DIVERGED: &[&str] =
-        &["cannot replay", "replay diverged", "schedule ended early", "scheduled task is not runnable", "expected "];
-    match verdict {
-        harness::Verdict::ModelPanic { message } if DIVERGED.iter().any(|d| message.starts_with(d)) => {
-            let message = super::one_line(&format!(
-                "the handle does not reproduce an execution of this scenario ({message}); was the scenario or the model changed?"
-            ));
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-        v if v.is_failure() => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+    if verdict.is_failure() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
