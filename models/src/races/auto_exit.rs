@@ -45,9 +45,10 @@
 //! market sell) while the stop's fill is in flight (filled at the broker, its update not yet
 //! delivered).
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -56,16 +57,26 @@ const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_PROTECTED: &str = "no held position without a live stop";
 const WINDOW: &str = "tick exiting while the stop fills";
 
-/// The auto-exit race.
-#[derive(Debug)]
-pub struct AutoExit;
+/// The auto-exit race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "auto-exit",
+        title: "auto-exit before the close sells at market while the stop fills",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #5",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -97,6 +108,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
@@ -284,24 +297,4 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     market.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "auto-exit",
-    title: "auto-exit before the close sells at market while the stop fills",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #5",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
-};
-
-impl Race for AutoExit {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }

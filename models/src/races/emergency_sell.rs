@@ -58,8 +58,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Refused, Side, SimBroker};
@@ -67,16 +68,26 @@ use crate::world::{Behaviour, Kind, OrderId, Refused, Side, SimBroker};
 const INVARIANT: &str = "never sell more than is held";
 const WINDOW: &str = "forced stop-loss and normal exit at once";
 
-/// The emergency-sell race.
-#[derive(Debug)]
-pub struct EmergencySell;
+/// The emergency-sell race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-sell",
+        title: "the forced stop-loss sells while a normal exit sells",
+        source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -99,6 +110,8 @@ impl Default for Params {
         Self { symbol: "BTC-USD".into(), size: 100, lagging_positions: true, rejects: 0, timeouts: 0 }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The execution engine's state and the forced stop-loss, for the one symbol.
 struct Bot {
@@ -296,24 +309,4 @@ fn execution(variant: Variant, params: &Params) {
         sync.join();
     }
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "emergency-sell",
-    title: "the forced stop-loss sells while a normal exit sells",
-    source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 3,
-};
-
-impl Race for EmergencySell {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }

@@ -37,8 +37,9 @@
 //! Race window: the tick thread inside its emergency check while the polling thread is between
 //! marking the position and recording its stop.
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -48,16 +49,26 @@ const INVARIANT_TRACKED: &str = "the live stop order is the one the bot tracks";
 const INVARIANT_NOT_LOWERED: &str = "stop_loss is never overwritten by a lower emergency value";
 const WINDOW: &str = "emergency check while the poll places the stop";
 
-/// The emergency-stop race.
-#[derive(Debug)]
-pub struct EmergencyStop;
+/// The emergency-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-stop",
+        title: "tick emergency stop and polling stop placement both protect a new position",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -86,6 +97,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// `sl_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -343,24 +356,4 @@ fn execution(variant: Variant, params: &Params) {
     poll.join();
     tick.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "emergency-stop",
-    title: "tick emergency stop and polling stop placement both protect a new position",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
-};
-
-impl Race for EmergencyStop {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }

@@ -42,8 +42,9 @@
 //!
 //! Race window: both threads inside `process_tick` at once.
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -52,16 +53,26 @@ const INVARIANT_ONE: &str = "at most one live entry order or open position per s
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
 const WINDOW: &str = "both threads inside process_tick";
 
-/// The initial-trigger race.
-#[derive(Debug)]
-pub struct InitialTrigger;
+/// The initial-trigger race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "initial-trigger",
+        title: "two paths both arm the trigger, or one arms it and the other re-enters",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -94,6 +105,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -321,24 +334,4 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     poll.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "initial-trigger",
-    title: "two paths both arm the trigger, or one arms it and the other re-enters",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
-};
-
-impl Race for InitialTrigger {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }

@@ -56,8 +56,9 @@
 //! the round's one query is answered "does not exist": that is an invariant checked before the
 //! bot could know, not a flaw of the fix.
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -66,16 +67,26 @@ const INVARIANT_TRACKED: &str = "every live entry order is the one the bot track
 const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
 const WINDOW: &str = "poll acting on a status while the tick replaces the order";
 
-/// The order-status race.
-#[derive(Debug)]
-pub struct OrderStatus;
+/// The order-status race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "order-status",
+        title: "polling thread acts on the status of an entry order the tick thread replaced",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -116,6 +127,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
@@ -351,24 +364,4 @@ fn execution(variant: Variant, params: &Params) {
         bot.poll();
     }
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "order-status",
-    title: "polling thread acts on the status of an entry order the tick thread replaced",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 3,
-};
-
-impl Race for OrderStatus {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }

@@ -40,8 +40,9 @@
 //! not hold: it takes a timed-out placement for a failed one and releases the reservation while
 //! the order is live at the broker (an untracked live order).
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -50,17 +51,27 @@ const INVARIANT_ONE: &str = "at most one live entry order or open position per s
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const WINDOW: &str = "both threads inside an entry attempt";
 
-/// The re-entry race.
-#[derive(Debug)]
-pub struct Reentry;
+/// The re-entry race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "reentry",
+        title: "tick re-entry and polling retry both place the entry order",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-    CorrectFixMutant,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+        CorrectFixMutant = "correct-fix-mutant",
+    }
 }
 
 /// A scenario's parameters.
@@ -97,6 +108,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,26 +335,6 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     poll.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "reentry",
-    title: "tick re-entry and polling retry both place the entry order",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
-    variants: &["before", "documented-fix", "correct-fix", "correct-fix-mutant"],
-    threads: 2,
-};
-
-impl Race for Reentry {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix), ("correct-fix-mutant", Variant::CorrectFixMutant)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }
 
 #[cfg(test)]

@@ -44,8 +44,9 @@
 //! Race window: the tick thread between deciding to cancel and clearing, while the polling
 //! thread is inside its round.
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -54,15 +55,25 @@ const INVARIANT_TRACKED: &str = "every live entry order is the one the bot track
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
 const WINDOW: &str = "tick cancelling while poll handles the entry order";
 
-/// The stale-cancel race.
-#[derive(Debug)]
-pub struct StaleCancel;
+/// The stale-cancel race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "stale-cancel",
+        title: "tick cancels a stale entry order and clears the id of its replacement",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+    }
 }
 
 /// A scenario's parameters (times in seconds since the open).
@@ -99,6 +110,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
@@ -344,26 +357,6 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     poll.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "stale-cancel",
-    title: "tick cancels a stale entry order and clears the id of its replacement",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
-    variants: &["before", "documented-fix"],
-    threads: 2,
-};
-
-impl Race for StaleCancel {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }
 
 #[cfg(test)]

@@ -46,8 +46,9 @@
 //!
 //! Race window: the tick thread trailing the stop while the polling thread is placing one.
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -57,16 +58,26 @@ const INVARIANT_QTY: &str = "live stop orders never sell more than the position"
 const INVARIANT_UP: &str = "the internal stop never moves down";
 const WINDOW: &str = "tick trailing the stop while poll places it";
 
-/// The trailing-stop race.
-#[derive(Debug)]
-pub struct TrailingStop;
+/// The trailing-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "trailing-stop",
+        title: "tick trails the stop up while polling places it at the old level",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+    }
 }
 
 /// A scenario's parameters.
@@ -92,6 +103,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
@@ -318,24 +331,4 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     poll.join();
     bot.check();
-}
-
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "trailing-stop",
-    title: "tick trails the stop up while polling places it at the old level",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
-};
-
-impl Race for TrailingStop {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
 }
