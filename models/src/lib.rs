@@ -9,5 +9,6 @@
 //! Models are written against `harness::sync` only; they never name a scheduler library.
 
 pub mod races;
+pub mod variants;
 pub mod world;
 pub mod worlds;

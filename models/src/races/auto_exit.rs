@@ -51,33 +51,12 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_PROTECTED: &str = "no held position without a live stop";
 const WINDOW: &str = "tick exiting while the stop fills";
-
-/// The auto-exit race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "auto-exit",
-        title: "auto-exit before the close sells at market while the stop fills",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #5",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -298,3 +277,16 @@ fn execution(variant: Variant, params: &Params) {
     market.join();
     bot.check();
 }
+
+/// The auto-exit race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "auto-exit",
+        title: "auto-exit before the close sells at market while the stop fills",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #5",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};

@@ -57,29 +57,6 @@ use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker};
 const INVARIANT: &str = "no trade opens on a stream after it was killed";
 const WINDOW: &str = "traders opening while the closer kills the stream";
 
-/// The circuit-breaker race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "circuit-breaker",
-        title: "trades open on a stream while a loss kills it",
-        source: "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2",
-        variants: Variant::NAMES,
-        threads: 4,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFixSim = "documented-fix-sim",
-        DocumentedFixLive = "documented-fix-live",
-        CorrectFix = "correct-fix",
-    }
-}
-
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -119,6 +96,16 @@ impl harness::race::Params for Params {
             ));
         }
         Ok(())
+    }
+}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFixSim = "documented-fix-sim",
+        DocumentedFixLive = "documented-fix-live",
+        CorrectFix = "correct-fix",
     }
 }
 
@@ -310,3 +297,16 @@ fn execution(variant: Variant, params: &Params) {
     closer.join();
     manager.check();
 }
+
+/// The circuit-breaker race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "circuit-breaker",
+        title: "trades open on a stream while a loss kills it",
+        source: "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2",
+        variants: Variant::NAMES,
+        threads: 4,
+    },
+    window: WINDOW,
+    run: execution,
+};

@@ -60,29 +60,6 @@ const INVARIANT: &str = "no two trades of a bot inside its cooldown window";
 const WINDOW_BOTH: &str = "both workers attempting the bot's trade at once";
 const WINDOW_CHECKS: &str = "two workers between cooldown check and recorded trade at once";
 
-/// The cooldown-bypass race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "cooldown-bypass",
-        title: "two Celery workers pass the bot's cooldown check and both trade",
-        source: "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented",
-        variants: Variant::NAMES,
-        threads: 3,
-    },
-    window: WINDOW_BOTH,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        TokenLock = "token-lock",
-        CorrectFix = "correct-fix",
-    }
-}
-
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -132,6 +109,16 @@ impl harness::race::Params for Params {
         } else {
             window
         }
+    }
+}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        TokenLock = "token-lock",
+        CorrectFix = "correct-fix",
     }
 }
 
@@ -271,3 +258,16 @@ fn execution(variant: Variant, params: &Params) {
     }
     world.check();
 }
+
+/// The cooldown-bypass race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "cooldown-bypass",
+        title: "two Celery workers pass the bot's cooldown check and both trade",
+        source: "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW_BOTH,
+    run: execution,
+};

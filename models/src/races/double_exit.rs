@@ -71,33 +71,12 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Broker, Kind, Refused, Side, SimBroker};
 
 const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_EXITABLE: &str = "a position can always be exited again";
 const WINDOW: &str = "two exits of one position at once";
-
-/// The double-exit race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "double-exit",
-        title: "two threads exit one position",
-        source: "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After",
-        variants: Variant::NAMES,
-        threads: 3,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -358,6 +337,19 @@ fn execution(variant: Variant, params: &Params) {
     }
     engine.check();
 }
+
+/// The double-exit race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "double-exit",
+        title: "two threads exit one position",
+        source: "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
 #[cfg(test)]
 mod tests {

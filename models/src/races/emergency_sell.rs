@@ -63,32 +63,11 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Refused, Side, SimBroker};
 
 const INVARIANT: &str = "never sell more than is held";
 const WINDOW: &str = "forced stop-loss and normal exit at once";
-
-/// The emergency-sell race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "emergency-sell",
-        title: "the forced stop-loss sells while a normal exit sells",
-        source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
-        variants: Variant::NAMES,
-        threads: 3,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -310,3 +289,16 @@ fn execution(variant: Variant, params: &Params) {
     }
     bot.check();
 }
+
+/// The emergency-sell race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-sell",
+        title: "the forced stop-loss sells while a normal exit sells",
+        source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
+};

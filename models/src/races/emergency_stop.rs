@@ -42,34 +42,13 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_ONE_STOP: &str = "at most one live stop order per position";
 const INVARIANT_TRACKED: &str = "the live stop order is the one the bot tracks";
 const INVARIANT_NOT_LOWERED: &str = "stop_loss is never overwritten by a lower emergency value";
 const WINDOW: &str = "emergency check while the poll places the stop";
-
-/// The emergency-stop race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "emergency-stop",
-        title: "tick emergency stop and polling stop placement both protect a new position",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -357,3 +336,16 @@ fn execution(variant: Variant, params: &Params) {
     tick.join();
     bot.check();
 }
+
+/// The emergency-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-stop",
+        title: "tick emergency stop and polling stop placement both protect a new position",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};

@@ -50,6 +50,7 @@ use harness::sync::{thread, Arc, Mutex, MutexGuard};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::clock::secs;
 use crate::world::db::{Recommendation, Transaction};
 use crate::world::{Behaviour, Kind, RecState, Side, SimBroker, SimClock, SimDb, TxnStatus};
@@ -57,28 +58,6 @@ use crate::world::{Behaviour, Kind, RecState, Side, SimBroker, SimClock, SimDb, 
 const INVARIANT_DUPLICATE: &str = "at most one open position per expert and symbol";
 const INVARIANT_DROPPED: &str = "no recommendation silently dropped";
 const WINDOW: &str = "both calls processing the expert's recommendations at once";
-
-/// The expert-recommendations race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "expert-recommendations",
-        title: "two calls process one expert's recommendations: duplicates, or a dropped one",
-        source: "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -302,6 +281,19 @@ fn execution(variant: Variant, params: &Params) {
     }
     world.check();
 }
+
+/// The expert-recommendations race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "expert-recommendations",
+        title: "two calls process one expert's recommendations: duplicates, or a dropped one",
+        source: "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
 #[cfg(test)]
 mod tests {

@@ -47,33 +47,12 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
 const WINDOW: &str = "both threads inside process_tick";
-
-/// The initial-trigger race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "initial-trigger",
-        title: "two paths both arm the trigger, or one arms it and the other re-enters",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -335,3 +314,16 @@ fn execution(variant: Variant, params: &Params) {
     poll.join();
     bot.check();
 }
+
+/// The initial-trigger race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "initial-trigger",
+        title: "two paths both arm the trigger, or one arms it and the other re-enters",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};

@@ -61,33 +61,12 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
 const WINDOW: &str = "poll acting on a status while the tick replaces the order";
-
-/// The order-status race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "order-status",
-        title: "polling thread acts on the status of an entry order the tick thread replaced",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
-        variants: Variant::NAMES,
-        threads: 3,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -365,3 +344,16 @@ fn execution(variant: Variant, params: &Params) {
     }
     bot.check();
 }
+
+/// The order-status race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "order-status",
+        title: "polling thread acts on the status of an entry order the tick thread replaced",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
+};

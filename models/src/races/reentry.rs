@@ -51,29 +51,6 @@ const INVARIANT_ONE: &str = "at most one live entry order or open position per s
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const WINDOW: &str = "both threads inside an entry attempt";
 
-/// The re-entry race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "reentry",
-        title: "tick re-entry and polling retry both place the entry order",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-        CorrectFixMutant = "correct-fix-mutant",
-    }
-}
-
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -110,6 +87,16 @@ impl Default for Params {
 }
 
 impl harness::race::Params for Params {}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+        CorrectFixMutant = "correct-fix-mutant",
+    }
+}
 
 /// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,6 +323,19 @@ fn execution(variant: Variant, params: &Params) {
     poll.join();
     bot.check();
 }
+
+/// The re-entry race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "reentry",
+        title: "tick re-entry and polling retry both place the entry order",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
 #[cfg(test)]
 mod tests {

@@ -55,27 +55,6 @@ const INVARIANT_TRACKED: &str = "every live entry order is the one the bot track
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
 const WINDOW: &str = "tick cancelling while poll handles the entry order";
 
-/// The stale-cancel race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "stale-cancel",
-        title: "tick cancels a stale entry order and clears the id of its replacement",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-    }
-}
-
 /// A scenario's parameters (times in seconds since the open).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -112,6 +91,14 @@ impl Default for Params {
 }
 
 impl harness::race::Params for Params {}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+    }
+}
 
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
@@ -358,6 +345,19 @@ fn execution(variant: Variant, params: &Params) {
     poll.join();
     bot.check();
 }
+
+/// The stale-cancel race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "stale-cancel",
+        title: "tick cancels a stale entry order and clears the id of its replacement",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
 
 #[cfg(test)]
 mod tests {

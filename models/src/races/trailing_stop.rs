@@ -51,34 +51,13 @@ use harness::sync::{thread, Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_BELOW: &str = "the broker's stop is never below the internal stop";
 const INVARIANT_QTY: &str = "live stop orders never sell more than the position";
 const INVARIANT_UP: &str = "the internal stop never moves down";
 const WINDOW: &str = "tick trailing the stop while poll places it";
-
-/// The trailing-stop race: what it says about itself, its race window, and its execution.
-pub static RACE: &dyn Race = &Spec::<Variant, Params> {
-    info: RaceInfo {
-        id: "trailing-stop",
-        title: "tick trails the stop up while polling places it at the old level",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
-        variants: Variant::NAMES,
-        threads: 2,
-    },
-    window: WINDOW,
-    run: execution,
-};
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        DocumentedFix = "documented-fix",
-        CorrectFix = "correct-fix",
-    }
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -332,3 +311,16 @@ fn execution(variant: Variant, params: &Params) {
     poll.join();
     bot.check();
 }
+
+/// The trailing-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "trailing-stop",
+        title: "tick trails the stop up while polling places it at the old level",
+        source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
+};
