@@ -1,4 +1,5 @@
-//! The trading world and the races documented in `shared/seeds/`.
+//! The trading world and the races documented in five write-ups of race-condition fixes in
+//! trading bots (what each `source:` refers to: `SOURCES.md`).
 //!
 //! [`world`] is the simulated outside world: [`world::SimBroker`] (orders, cancels, fills,
 //! positions, a ledger of every request) and prices on the tick grid ([`world::Price`]). Each

@@ -1,4 +1,4 @@
-//! # Auto-exit: the bot sells the position the stop-loss already sold (seed 001, RACE #5)
+//! # Auto-exit: the bot sells the position the stop-loss already sold (“Critical Threading Fixes for Live Trading”, RACE #5)
 //!
 //! Before the close (`ts >= exit_cutoff`) the 80/20 bot's WebSocket thread (`process_tick`)
 //! exits an open position: it cancels the protective sell-stop (`sl_order_id`) and sells the
@@ -283,7 +283,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "auto-exit",
         title: "auto-exit before the close sells at market while the stop fills",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #5",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #5",
         variants: Variant::NAMES,
         threads: 2,
     },

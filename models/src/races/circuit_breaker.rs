@@ -1,9 +1,9 @@
-//! # Circuit breaker: trades open on a stream the breaker just killed (seed 000)
+//! # Circuit breaker: trades open on a stream the breaker just killed (“Circuit Breaker Race Condition Fix”)
 //!
 //! The desktop bot's trade managers keep a circuit breaker per stream (symbol and timeframe):
 //! `_update_circuit_breaker_tracking(sym, tf, pnl)` counts the stream's consecutive losses when
 //! a trade closes and kills the stream at the threshold; `open_trade` refuses a trade when
-//! `is_stream_killed(sym, tf)`. The write-up (seed 000, "Problem", "Root Cause"): the check and
+//! `is_stream_killed(sym, tf)`. The write-up (“Circuit Breaker Race Condition Fix”, "Problem", "Root Cause"): the check and
 //! the tracking update "were not atomic", so "two or more trades could be opened simultaneously
 //! on a killed stream". Its fix (v44.x) adds `_circuit_breaker_lock`, taken around the tracking
 //! update and around the check in `open_trade`.
@@ -303,7 +303,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "circuit-breaker",
         title: "trades open on a stream while a loss kills it",
-        source: "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2",
+        source: "\"Circuit Breaker Race Condition Fix (v44.x)\" (Dec 27, 2025), Problem, Root Cause, Solution 1 and 2",
         variants: Variant::NAMES,
         threads: 4,
     },

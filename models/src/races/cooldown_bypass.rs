@@ -1,4 +1,4 @@
-//! # Cooldown bypass: two Celery workers both trade for one bot (seed 002)
+//! # Cooldown bypass: two Celery workers both trade for one bot (“Race Condition Fix - Implementation Report”)
 //!
 //! The web backend evaluates its bots in Celery tasks, and runs two or more worker *processes*.
 //! `execute_trade()` refuses a trade while the bot's cooldown runs, by reading the bot's last
@@ -264,7 +264,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "cooldown-bypass",
         title: "two Celery workers pass the bot's cooldown check and both trade",
-        source: "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented",
+        source: "\"Race Condition Fix - Implementation Report\", Problem Identified; Solution Implemented",
         variants: Variant::NAMES,
         threads: 3,
     },

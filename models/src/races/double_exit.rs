@@ -1,4 +1,4 @@
-//! # Double exit: two threads close one position (seed 004, Issue #1, Fix #1, #2, #3)
+//! # Double exit: two threads close one position (“Concurrency & State Synchronization Fix”, Issue #1, Fix #1, #2, #3)
 //!
 //! NIJA's `execution_engine.execute_exit(symbol, exit_price, size_pct, reason)` sells
 //! `size_pct` of what remains of a position; a take-profit and a stop-loss can both decide to
@@ -343,7 +343,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "double-exit",
         title: "two threads exit one position",
-        source: "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After",
+        source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Issue #1, Fix #1, #2, #3, Before vs. After",
         variants: Variant::NAMES,
         threads: 3,
     },

@@ -1,4 +1,4 @@
-//! # Emergency sell: the forced stop-loss sells what a normal exit is selling (seed 004, Fix #4, #5)
+//! # Emergency sell: the forced stop-loss sells what a normal exit is selling (“Concurrency & State Synchronization Fix”, Fix #4, #5)
 //!
 //! NIJA's `forced_stop_loss.force_sell_position(symbol, quantity)` sells a position at market
 //! when its loss passes the hard stop. It holds only the broker: it shares no lock and no state
@@ -295,7 +295,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "emergency-sell",
         title: "the forced stop-loss sells while a normal exit sells",
-        source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
+        source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Problem Statement, Fix #4, Fix #5",
         variants: Variant::NAMES,
         threads: 3,
     },

@@ -1,5 +1,5 @@
 //! # Emergency stop: the tick thread "protects" a position the polling thread is protecting
-//! (seed 001, RACE #6, with #8 and #10)
+//! (“Critical Threading Fixes for Live Trading”, RACE #6, with #8 and #10)
 //!
 //! The 80/20 bot's WebSocket thread (`process_tick`) has an emergency check: a position with no
 //! `stop_loss` or no `sl_order_id` gets an emergency stop-loss (`calculate_emergency_sl()`, wider
@@ -342,7 +342,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "emergency-stop",
         title: "tick emergency stop and polling stop placement both protect a new position",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #6 (with #8, #10)",
         variants: Variant::NAMES,
         threads: 2,
     },

@@ -1,4 +1,4 @@
-//! # Expert recommendations: two calls enter the same position (seed 003)
+//! # Expert recommendations: two calls enter the same position (“Trade Manager Safety Enhancements”)
 //!
 //! The trade platform's `TradeManager.process_expert_recommendations_after_analysis(expert)`
 //! runs when an expert's analysis finishes: it turns the expert's recommendations into orders
@@ -287,7 +287,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "expert-recommendations",
         title: "two calls process one expert's recommendations: duplicates, or a dropped one",
-        source: "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2",
+        source: "\"Trade Manager Safety Enhancements - Implementation Summary\", Changes Made 1 and 2",
         variants: Variant::NAMES,
         threads: 2,
     },

@@ -1,4 +1,4 @@
-//! # Initial trigger: two paths both arm the strategy and both enter (seed 001, RACE #3, with #4
+//! # Initial trigger: two paths both arm the strategy and both enter (“Critical Threading Fixes for Live Trading”, RACE #3, with #4
 //! and #7)
 //!
 //! The 80/20 bot arms a symbol once its price falls to `trigger_price`: `process_tick` sets
@@ -320,7 +320,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "initial-trigger",
         title: "two paths both arm the trigger, or one arms it and the other re-enters",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #3 (with #4, #7)",
         variants: Variant::NAMES,
         threads: 2,
     },

@@ -1,5 +1,5 @@
 //! # Order status: the polling thread acts on an order that is no longer the current one
-//! (seed 001, RACE #10, with #1, #4 and #7)
+//! (“Critical Threading Fixes for Live Trading”, RACE #10, with #1, #4 and #7)
 //!
 //! The 80/20 bot's polling thread checks its pending entry order: "if `entry_order_id` and not
 //! `in_position`", it asks the broker for that order's status and acts on it — a fill opens the
@@ -350,7 +350,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "order-status",
         title: "polling thread acts on the status of an entry order the tick thread replaced",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #10 (with #1, #4, #7)",
         variants: Variant::NAMES,
         threads: 3,
     },

@@ -1,4 +1,4 @@
-//! # Re-entry: two threads both place the entry order (seed 001, RACE #4, #7 and #9)
+//! # Re-entry: two threads both place the entry order (“Critical Threading Fixes for Live Trading”, RACE #4, #7 and #9)
 //!
 //! The 80/20 strategy bot keeps one `SymbolState` per symbol and runs two threads over it: the
 //! WebSocket thread (`process_tick`) and the 5-second polling thread
@@ -329,7 +329,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "reentry",
         title: "tick re-entry and polling retry both place the entry order",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #4, #7, #9",
         variants: Variant::NAMES,
         threads: 2,
     },

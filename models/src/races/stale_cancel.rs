@@ -1,5 +1,5 @@
 //! # Stale cancel: the tick thread clears the id of the order that replaced the one it cancelled
-//! (seed 001, RACE #1)
+//! (“Critical Threading Fixes for Live Trading”, RACE #1)
 //!
 //! The 80/20 bot's WebSocket thread (`process_tick`) cancels an entry order that has rested too
 //! long (a *stale* order) and then forgets it: `self.entry_order_id = None`. The polling thread
@@ -11,7 +11,7 @@
 //!
 //! The bug needs the polling thread to make two broker calls (status, place) while the tick
 //! thread is between its own call and its write: broker calls are real `Service` calls here
-//! (DESIGN.md, "Traps measured here").
+//! (`harness/DESIGN.md`, section "Traps").
 //!
 //! ## Actors
 //! - `tick`: one tick at `tick_at` seconds; the entry order placed at `placed_at` is stale once
@@ -351,7 +351,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "stale-cancel",
         title: "tick cancels a stale entry order and clears the id of its replacement",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #1 (with #7, #9, #10)",
         variants: Variant::NAMES,
         threads: 2,
     },

@@ -1,4 +1,4 @@
-//! # Trailing stop: the broker's stop ends below the stop the bot trailed up (seed 001, RACE #2
+//! # Trailing stop: the broker's stop ends below the stop the bot trailed up (“Critical Threading Fixes for Live Trading”, RACE #2
 //! and #8)
 //!
 //! The 80/20 bot trails its stop-loss: on each tick its WebSocket thread (`process_tick`)
@@ -317,7 +317,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
     info: RaceInfo {
         id: "trailing-stop",
         title: "tick trails the stop up while polling places it at the old level",
-        source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #2 and #8",
         variants: Variant::NAMES,
         threads: 2,
     },
