@@ -9,6 +9,8 @@
 //!
 //! Models are written against `harness::sync` only; they never name a scheduler library.
 
+pub mod actors;
+pub mod bot80_20;
 pub mod races;
 pub mod variants;
 pub mod world;

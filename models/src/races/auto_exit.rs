@@ -47,7 +47,7 @@
 
 use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::atomic::{AtomicU64, Ordering};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -115,11 +115,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `on_order_update` for every update that has arrived: a filled stop closes the position.
@@ -249,30 +247,24 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ts in &bot.params.ticks {
-                // From here the WebSocket thread is busy with this tick: updates wait.
-                let _inside = bot.window.enter();
-                bot.on_order_updates();
-                bot.process_tick(ts);
-            }
-        })
-    };
-    let market = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("market", move || {
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ts in &bot.params.ticks {
+            // From here the WebSocket thread is busy with this tick: updates wait.
             let _inside = bot.window.enter();
-            tracing::info!("price falls through the stop {stop} at {}", bot.params.stop_price);
-            if bot.broker.fill(stop, bot.params.stop_fill) {
-                let whole = bot.params.stop_fill >= bot.params.qty;
-                let status = if whole { Status::Filled } else { Status::Live };
-                bot.updates.lock().push((stop, status));
-                tracing::info!("sends the order update ({stop}, {status:?})");
-            }
-        })
-    };
+            bot.on_order_updates();
+            bot.process_tick(ts);
+        }
+    });
+    let market = crate::actors::spawn("market", &bot, move |bot| {
+        let _inside = bot.window.enter();
+        tracing::info!("price falls through the stop {stop} at {}", bot.params.stop_price);
+        if bot.broker.fill(stop, bot.params.stop_fill) {
+            let whole = bot.params.stop_fill >= bot.params.qty;
+            let status = if whole { Status::Filled } else { Status::Live };
+            bot.updates.lock().push((stop, status));
+            tracing::info!("sends the order update ({stop}, {status:?})");
+        }
+    });
     tick.join();
     market.join();
     bot.check();

@@ -282,15 +282,9 @@ fn execution(variant: Variant, params: &Params) {
         attempts: Overlap::new(WINDOW, params.traders + 1),
     });
     let traders: Vec<_> = (1..=params.traders)
-        .map(|i| {
-            let manager = Arc::clone(&manager);
-            thread::spawn(&format!("trader-{i}"), move || manager.open_trade())
-        })
+        .map(|i| crate::actors::spawn(&format!("trader-{i}"), &manager, move |manager| manager.open_trade()))
         .collect();
-    let closer = {
-        let manager = Arc::clone(&manager);
-        thread::spawn("closer", move || manager.close_at_loss())
-    };
+    let closer = crate::actors::spawn("closer", &manager, move |manager| manager.close_at_loss());
     for trader in traders {
         trader.join();
     }

@@ -248,10 +248,7 @@ fn execution(variant: Variant, params: &Params) {
     });
     world.db.insert_trade_at(params.bot, 0);
     let workers: Vec<_> = (1..=params.workers)
-        .map(|i| {
-            let world = Arc::clone(&world);
-            thread::spawn(&format!("worker-{i}"), move || world.execute_trade())
-        })
+        .map(|i| crate::actors::spawn(&format!("worker-{i}"), &world, move |world| world.execute_trade()))
         .collect();
     for w in workers {
         w.join();

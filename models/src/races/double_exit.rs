@@ -67,7 +67,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -327,10 +327,7 @@ fn execution(variant: Variant, params: &Params) {
         .exits
         .iter()
         .zip(["exit-a", "exit-b", "exit-c"])
-        .map(|(&pct, name)| {
-            let engine = Arc::clone(&engine);
-            thread::spawn(name, move || engine.execute_exit(pct))
-        })
+        .map(|(&pct, name)| crate::actors::spawn(name, &engine, move |engine| engine.execute_exit(pct)))
         .collect();
     for exit in exits {
         exit.join();

@@ -59,7 +59,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -270,18 +270,11 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         attempts: Overlap::new(WINDOW, 2),
     });
-    let exit = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("exit", move || bot.execute_exit())
-    };
-    let forced = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("forced-stop", move || bot.stop_loss_triggered())
-    };
-    let sync = params.lagging_positions.then(|| {
-        let bot = Arc::clone(&bot);
-        thread::spawn("broker-sync", move || bot.broker.sync_positions())
-    });
+    let exit = crate::actors::spawn("exit", &bot, move |bot| bot.execute_exit());
+    let forced = crate::actors::spawn("forced-stop", &bot, move |bot| bot.stop_loss_triggered());
+    let sync = params
+        .lagging_positions
+        .then(|| crate::actors::spawn("broker-sync", &bot, move |bot| bot.broker.sync_positions()));
     exit.join();
     forced.join();
     if let Some(sync) = sync {

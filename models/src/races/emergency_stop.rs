@@ -38,7 +38,7 @@
 //! marking the position and recording its stop.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -106,11 +106,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// Writes the emergency `stop_loss`, checking it lowers nothing (the caller holds the lock).
@@ -320,18 +318,12 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for _ in 0..bot.params.ticks {
-                bot.process_tick();
-            }
-        })
-    };
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for _ in 0..bot.params.ticks {
+            bot.process_tick();
+        }
+    });
     poll.join();
     tick.join();
     bot.check();

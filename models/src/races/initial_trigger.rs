@@ -43,7 +43,7 @@
 //! Race window: both threads inside `process_tick` at once.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -137,11 +137,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `process_tick`: the initial trigger (RACE #3), then the re-entry check (RACE #4).
@@ -302,14 +300,8 @@ fn execution(variant: Variant, params: &Params) {
         broker: SimBroker::new(Behaviour::default()),
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick(bot.params.tick_ltp))
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.process_tick(bot.params.poll_ltp))
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick(bot.params.tick_ltp));
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.process_tick(bot.params.poll_ltp));
     tick.join();
     poll.join();
     bot.check();

@@ -57,7 +57,7 @@
 //! bot could know, not a flaw of the fix.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -132,11 +132,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `process_tick`: the stale-order cancellation (RACE #1), then the re-entry (RACE #4).
@@ -317,17 +315,10 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick(bot.params.ltp))
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick(bot.params.ltp));
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     let market = p.market_fills.then(|| {
-        let bot = Arc::clone(&bot);
-        thread::spawn("market", move || {
+        crate::actors::spawn("market", &bot, move |bot| {
             let last = bot.params.entry_price;
             let filled = bot.broker.fill_triggered(&bot.params.symbol, Kind::Entry, last, 1);
             tracing::info!("price rises to {last}: fills {filled:?}");

@@ -41,7 +41,7 @@
 //! the order is live at the broker (an untracked live order).
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
@@ -145,11 +145,9 @@ impl<B: Broker> Bot<B> {
         }
     }
 
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// The WebSocket thread's re-entry check (RACE #4).
@@ -303,22 +301,16 @@ fn execution(variant: Variant, params: &Params) {
     let (rejects, timeouts) = (params.rejects, params.timeouts);
     let bot =
         Arc::new(Bot::new(variant, params, SimBroker::new(Behaviour { rejects, timeouts, ..Behaviour::default() })));
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ltp in &bot.params.ticks {
-                bot.process_tick(ltp);
-            }
-        })
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || {
-            for _ in 0..bot.params.polls {
-                bot.poll();
-            }
-        })
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ltp in &bot.params.ticks {
+            bot.process_tick(ltp);
+        }
+    });
+    let poll = crate::actors::spawn("poll", &bot, move |bot| {
+        for _ in 0..bot.params.polls {
+            bot.poll();
+        }
+    });
     tick.join();
     poll.join();
     bot.check();

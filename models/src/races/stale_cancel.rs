@@ -45,10 +45,11 @@
 //! thread is inside its round.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::Shown;
 use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
@@ -111,23 +112,6 @@ struct SymbolState {
     max_attempts: u32,
 }
 
-/// How a field's value reads in a trace: `true`, `#2`, `102.00`, `none`.
-trait Shown {
-    fn shown(&self) -> String;
-}
-
-impl Shown for bool {
-    fn shown(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl<T: std::fmt::Display> Shown for Option<T> {
-    fn shown(&self) -> String {
-        self.as_ref().map_or_else(|| "none".into(), ToString::to_string)
-    }
-}
-
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot<B = SimBroker> {
     variant: Variant,
@@ -156,11 +140,9 @@ impl<B: Broker> Bot<B> {
         }
     }
 
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {}", value.shown());
-        value
+        crate::bot80_20::read_shown(&self.state, field, f)
     }
 
     /// Whether an order placed at `placed` is stale at the tick.
@@ -333,14 +315,8 @@ fn execution(variant: Variant, params: &Params) {
     let broker = SimBroker::new(Behaviour::default());
     let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
     let bot = Arc::new(Bot::new(variant, p, broker, entry));
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick())
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick());
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     tick.join();
     poll.join();
     bot.check();

@@ -47,10 +47,11 @@
 //! Race window: the tick thread trailing the stop while the polling thread is placing one.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{thread, Arc, Mutex};
+use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::Shown;
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
@@ -93,23 +94,6 @@ struct SymbolState {
     sl_order_id: Option<OrderId>,
 }
 
-/// How a field's value reads in a trace: `true`, `#2`, `102.00`, `none`.
-trait Shown {
-    fn shown(&self) -> String;
-}
-
-impl Shown for bool {
-    fn shown(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl<T: std::fmt::Display> Shown for Option<T> {
-    fn shown(&self) -> String {
-        self.as_ref().map_or_else(|| "none".into(), ToString::to_string)
-    }
-}
-
 /// One symbol's bot: its state behind `_state_lock`, the correct fix's `_stop_lock`, the broker.
 struct Bot {
     variant: Variant,
@@ -121,11 +105,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {}", value.shown());
-        value
+        crate::bot80_20::read_shown(&self.state, field, f)
     }
 
     /// Writes the internal stop, checking it does not move down (the caller holds the lock).
@@ -295,18 +277,12 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ltp in &bot.params.ticks {
-                bot.process_tick(ltp);
-            }
-        })
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ltp in &bot.params.ticks {
+            bot.process_tick(ltp);
+        }
+    });
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     tick.join();
     poll.join();
     bot.check();
