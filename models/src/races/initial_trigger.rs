@@ -229,7 +229,7 @@ impl Bot {
                 !self.read("in_position", |s| s.in_position)
                     && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
             }
-            _ => {
+            Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
                 let clear = !s.in_position && s.entry_order_id == Entry::None;
                 tracing::info!("place_buy_stop: under lock, checks passed = {clear}; lock released");

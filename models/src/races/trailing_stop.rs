@@ -191,7 +191,7 @@ impl Bot {
                 }
                 self.read("sl_order_id", |s| s.sl_order_id)
             }
-            _ => {
+            Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
                 if !s.in_position || s.stop_loss == Some(new_stop) {
                     return;
