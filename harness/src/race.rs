@@ -27,7 +27,7 @@ pub struct RaceInfo {
 /// One documented race, with its variants.
 pub trait Race: Send + Sync {
     /// What the race says about itself.
-    fn info(&self) -> &'static RaceInfo;
+    fn info(&self) -> &RaceInfo;
 
     /// Builds the model of `variant` with `params`, named `target` in replay handles.
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError>;
@@ -114,28 +114,104 @@ pub fn params<P: serde::de::DeserializeOwned>(race: &'static str, table: &toml::
         .map_err(|e| RaceError::BadParams { race, message: e.message().to_owned() })
 }
 
-/// The usual [`Race::model`]: picks the variant by name from `variants`, reads the parameters
-/// into `P`, and makes `run(variant, &params)` the body of every execution, with the race window
-/// `window`.
-pub fn model<V, P>(
+/// A race's variants: a fieldless enum whose every value has the name scenario files use.
+/// Declare one with [`variants!`](crate::variants), which writes the enum and this table from one
+/// list, so that the names are spelled once.
+pub trait Variants: Copy + Send + Sync + 'static {
+    /// Every variant with its name, in the order reports list them.
+    const ALL: &'static [(&'static str, Self)];
+    /// The names alone, in the same order (a race's [`RaceInfo::variants`]).
+    const NAMES: &'static [&'static str];
+}
+
+/// Declares a race's variants once: the enum, and its [`Variants`] table of names.
+///
+/// ```
+/// harness::variants! {
+///     /// The variants, as scenario files name them.
+///     enum Variant {
+///         Before = "before",
+///         Fixed = "fixed",
+///     }
+/// }
+/// use harness::race::Variants;
+/// assert_eq!(Variant::NAMES, ["before", "fixed"]);
+/// ```
+#[macro_export]
+macro_rules! variants {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $label:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $crate::race::Variants for $name {
+            const ALL: &'static [(&'static str, Self)] = &[$(($label, Self::$variant)),+];
+            const NAMES: &'static [&'static str] = &[$($label),+];
+        }
+    };
+}
+
+/// A race's parameters, read from a scenario's `[params]` table with serde, then checked.
+pub trait Params: serde::de::DeserializeOwned + Send + Sync + 'static {
+    /// Checks what serde cannot (ranges, relations between values). An `Err` says what was wrong
+    /// and what was expected; it becomes [`RaceError::BadParams`]. Defaults to accepting.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The race window for these parameters. Defaults to the race's own `window`; a race whose
+    /// scenarios exercise different windows picks one here.
+    fn window(&self, window: &'static str) -> &'static str {
+        window
+    }
+}
+
+/// The one way to build a race's model: picks the variant by name from `V`'s table, reads the
+/// parameters into `P` and checks them, and makes `run(variant, &params)` the body of every
+/// execution, with the race window `window` (or the one [`Params::window`] picks).
+pub fn model<V: Variants, P: Params>(
     race: &dyn Race,
     (target, variant, params): (&str, &str, &toml::Table),
-    variants: &[(&str, V)],
     window: &'static str,
     run: fn(V, &P),
-) -> Result<Model, RaceError>
-where
-    V: Copy + Send + Sync + 'static,
-    P: serde::de::DeserializeOwned + Send + Sync + 'static,
-{
+) -> Result<Model, RaceError> {
     race.check_variant(variant)?;
-    let Some(&(_, variant)) = variants.iter().find(|(name, _)| *name == variant) else {
+    let Some(&(_, variant)) = V::ALL.iter().find(|(name, _)| *name == variant) else {
         return Err(RaceError::UnknownVariant {
             race: race.id(),
             variant: variant.to_owned(),
-            expected: variants.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            expected: V::NAMES.join(", "),
         });
     };
     let params: P = self::params(race.id(), params)?;
+    params.check().map_err(|message| RaceError::BadParams { race: race.id(), message })?;
+    let window = params.window(window);
     Ok(Model::new(target, move || run(variant, &params)).with_window(window))
+}
+
+/// A race written as one table: what it says about itself, its race window, and the body of an
+/// execution. Its [`Race::model`] is [`model`]. A crate of models lists `&Spec { .. }` values.
+#[derive(Debug)]
+pub struct Spec<V, P> {
+    /// What the race says about itself; `variants` is `V::NAMES`.
+    pub info: RaceInfo,
+    /// The race window (see [`Params::window`]).
+    pub window: &'static str,
+    /// The body of one execution of a variant with a scenario's parameters.
+    pub run: fn(V, &P),
+}
+
+impl<V: Variants, P: Params> Race for Spec<V, P> {
+    fn info(&self) -> &RaceInfo {
+        &self.info
+    }
+
+    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
+        model(self, (target, variant, params), self.window, self.run)
+    }
 }

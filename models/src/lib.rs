@@ -1,4 +1,5 @@
-//! The trading world and the races documented in `shared/seeds/`.
+//! The trading world and the races documented in five write-ups of race-condition fixes in
+//! trading bots (what each `source:` refers to: `SOURCES.md`).
 //!
 //! [`world`] is the simulated outside world: [`world::SimBroker`] (orders, cancels, fills,
 //! positions, a ledger of every request) and prices on the tick grid ([`world::Price`]). Each
@@ -8,6 +9,9 @@
 //!
 //! Models are written against `harness::sync` only; they never name a scheduler library.
 
+pub mod actors;
+pub mod bot80_20;
 pub mod races;
+pub mod variants;
 pub mod world;
 pub mod worlds;

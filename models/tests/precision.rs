@@ -1,4 +1,4 @@
-//! Seed 001's float stop prices never reach the broker (quickcheck).
+//! The float stop prices of “Critical Threading Fixes for Live Trading” never reach the broker (quickcheck).
 //!
 //! The write-up: "Stoploss orders failing with precision errors", fixed by "Decimal precision
 //! ensures exact stoploss prices (no `511.95000000000005`)". In floats, a stop trailed to

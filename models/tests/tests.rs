@@ -2,5 +2,5 @@
 
 // SimBroker against a sequential reference ledger (proptest-state-machine).
 mod ledger;
-// Seed 001's float stop prices never reach the broker (quickcheck).
+// The float stop prices of “Critical Threading Fixes for Live Trading” never reach the broker (quickcheck).
 mod precision;

@@ -3,8 +3,9 @@
 //! Writes `models/src/races/<race_id>.rs` (a working check-then-act skeleton with the three
 //! variants, one invariant and a race window), `scenarios/<race-id>.toml` (a portfolio of
 //! schedulers, and `[expect]` verdicts left as `TODO`, so the first run stops at the one decision
-//! only a person can make), and one line in the registry of `models/src/races/mod.rs`. Nothing
-//! in `harness/` is touched.
+//! only a person can make), and two lines in `models/src/races/mod.rs`: the module's plain
+//! `pub mod` line, in its sorted place among the others (where `cargo fmt` keeps it), and its
+//! `RACE` in the registry. Nothing in `harness/` is touched; on an error nothing is written.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ pub struct Scaffold {
     pub model: PathBuf,
     /// The new scenario file.
     pub scenario: PathBuf,
-    /// The registry, with one line added.
+    /// The registry, with the module's line and its registry line added.
     pub registry: PathBuf,
 }
 
@@ -38,13 +39,11 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
         return Err(format!("race `{id}` already exists"));
     }
     let file = id.replace('-', "_");
-    let ty: String = id.split('-').map(|w| w[..1].to_uppercase() + &w[1..]).collect();
     let title = id.replace('-', " ");
     let fill = |template: &str| {
         template
             .replace("{{id}}", id)
             .replace("{{file}}", &file)
-            .replace("{{type}}", &ty)
             .replace("{{title}}", &title)
             .replace("{{invariant}}", "at most one live entry order (TODO: the invariant the write-up promises)")
     };
@@ -61,7 +60,9 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
         return Err(format!("{} has no `{MARKER}` line", registry.display()));
     };
     let line_start = listed[..at].rfind('\n').map_or(0, |i| i + 1);
-    let updated = format!("{}    {file} => {ty},\n{}", &listed[..line_start], &listed[line_start..]);
+    let listed = format!("{}        {file}::RACE,\n{}", &listed[..line_start], &listed[line_start..]);
+    let updated =
+        with_mod_line(&listed, &file).ok_or_else(|| format!("{} has no `pub mod` lines", registry.display()))?;
     let write = |path: &Path, text: &str| {
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
@@ -69,4 +70,16 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
     write(&scenario, &fill(SCENARIO))?;
     write(&registry, &updated)?;
     Ok(Scaffold { model, scenario, registry })
+}
+
+/// `listed` with `pub mod <file>;` added in its sorted place among its `pub mod` lines (the
+/// order `cargo fmt` keeps), or `None` if it has none.
+fn with_mod_line(listed: &str, file: &str) -> Option<String> {
+    let line = format!("pub mod {file};");
+    let mods: Vec<(usize, &str)> = listed.lines().enumerate().filter(|(_, l)| l.starts_with("pub mod ")).collect();
+    let (last, _) = *mods.last()?;
+    let at = mods.iter().find(|(_, l)| *l > line.as_str()).map_or(last + 1, |(i, _)| *i);
+    let mut lines: Vec<&str> = listed.lines().collect();
+    lines.insert(at, &line);
+    Some(lines.join("\n") + "\n")
 }

@@ -65,7 +65,7 @@ fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
     assert!(scenario_path.is_file());
     let registry = std::fs::read_to_string(ws.join("models/src/races/mod.rs")).expect("the registry");
     let added: Vec<&str> = registry.lines().filter(|l| !registry_before.lines().any(|b| b == *l)).collect();
-    assert_eq!(added, ["    demo_race => DemoRace,"], "exactly one registry line");
+    assert_eq!(added, ["pub mod demo_race;", "        demo_race::RACE,"], "one mod line and one registry line");
     assert_eq!(std::fs::read(ws.join("harness/src/lib.rs")).expect("the harness"), harness_before);
 
     // It compiles as it is, and the first run stops at the verdicts to decide.

@@ -1,4 +1,4 @@
-//! # Auto-exit: the bot sells the position the stop-loss already sold (seed 001, RACE #5)
+//! # Auto-exit: the bot sells the position the stop-loss already sold (“Critical Threading Fixes for Live Trading”, RACE #5)
 //!
 //! Before the close (`ts >= exit_cutoff`) the 80/20 bot's WebSocket thread (`process_tick`)
 //! exits an open position: it cancels the protective sell-stop (`sl_order_id`) and sells the
@@ -45,28 +45,18 @@
 //! market sell) while the stop's fill is in flight (filled at the broker, its update not yet
 //! delivered).
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::atomic::{AtomicU64, Ordering};
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_PROTECTED: &str = "no held position without a live stop";
 const WINDOW: &str = "tick exiting while the stop fills";
-
-/// The auto-exit race.
-#[derive(Debug)]
-pub struct AutoExit;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -98,6 +88,8 @@ impl Default for Params {
     }
 }
 
+impl harness::race::Params for Params {}
+
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
 struct SymbolState {
@@ -123,11 +115,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `on_order_update` for every update that has arrived: a filled stop closes the position.
@@ -257,51 +247,38 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ts in &bot.params.ticks {
-                // From here the WebSocket thread is busy with this tick: updates wait.
-                let _inside = bot.window.enter();
-                bot.on_order_updates();
-                bot.process_tick(ts);
-            }
-        })
-    };
-    let market = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("market", move || {
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ts in &bot.params.ticks {
+            // From here the WebSocket thread is busy with this tick: updates wait.
             let _inside = bot.window.enter();
-            tracing::info!("price falls through the stop {stop} at {}", bot.params.stop_price);
-            if bot.broker.fill(stop, bot.params.stop_fill) {
-                let whole = bot.params.stop_fill >= bot.params.qty;
-                let status = if whole { Status::Filled } else { Status::Live };
-                bot.updates.lock().push((stop, status));
-                tracing::info!("sends the order update ({stop}, {status:?})");
-            }
-        })
-    };
+            bot.on_order_updates();
+            bot.process_tick(ts);
+        }
+    });
+    let market = crate::actors::spawn("market", &bot, move |bot| {
+        let _inside = bot.window.enter();
+        tracing::info!("price falls through the stop {stop} at {}", bot.params.stop_price);
+        if bot.broker.fill(stop, bot.params.stop_fill) {
+            let whole = bot.params.stop_fill >= bot.params.qty;
+            let status = if whole { Status::Filled } else { Status::Live };
+            bot.updates.lock().push((stop, status));
+            tracing::info!("sends the order update ({stop}, {status:?})");
+        }
+    });
     tick.join();
     market.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "auto-exit",
-    title: "auto-exit before the close sells at market while the stop fills",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #5",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
+/// The auto-exit race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "auto-exit",
+        title: "auto-exit before the close sells at market while the stop fills",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #5",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for AutoExit {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

@@ -1,9 +1,9 @@
-//! # Circuit breaker: trades open on a stream the breaker just killed (seed 000)
+//! # Circuit breaker: trades open on a stream the breaker just killed (“Circuit Breaker Race Condition Fix”)
 //!
 //! The desktop bot's trade managers keep a circuit breaker per stream (symbol and timeframe):
 //! `_update_circuit_breaker_tracking(sym, tf, pnl)` counts the stream's consecutive losses when
 //! a trade closes and kills the stream at the threshold; `open_trade` refuses a trade when
-//! `is_stream_killed(sym, tf)`. The write-up (seed 000, "Problem", "Root Cause"): the check and
+//! `is_stream_killed(sym, tf)`. The write-up (“Circuit Breaker Race Condition Fix”, "Problem", "Root Cause"): the check and
 //! the tracking update "were not atomic", so "two or more trades could be opened simultaneously
 //! on a killed stream". Its fix (v44.x) adds `_circuit_breaker_lock`, taken around the tracking
 //! update and around the check in `open_trade`.
@@ -46,28 +46,16 @@
 //! Race window: every trader inside `open_trade` while the closer is inside its close-and-report
 //! (each stretch taken from its start, lock waits included, so a correct fix reaches it too).
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::atomic::{AtomicU64, Ordering};
 use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker};
 
 const INVARIANT: &str = "no trade opens on a stream after it was killed";
 const WINDOW: &str = "traders opening while the closer kills the stream";
-
-/// The circuit-breaker race.
-#[derive(Debug)]
-pub struct CircuitBreaker;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFixSim,
-    DocumentedFixLive,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -95,6 +83,29 @@ impl Default for Params {
             pnl: Price(-1_250),
             traders: 2,
         }
+    }
+}
+
+impl harness::race::Params for Params {
+    fn check(&self) -> Result<(), String> {
+        if !(1..=3).contains(&self.traders) || self.losses + 1 != self.max_losses {
+            return Err(format!(
+                "expected 1 to 3 traders (got {}) and a stream one loss from its kill \
+                 (losses = max_losses - 1, got {} and {})",
+                self.traders, self.losses, self.max_losses
+            ));
+        }
+        Ok(())
+    }
+}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFixSim = "documented-fix-sim",
+        DocumentedFixLive = "documented-fix-live",
+        CorrectFix = "correct-fix",
     }
 }
 
@@ -271,15 +282,9 @@ fn execution(variant: Variant, params: &Params) {
         attempts: Overlap::new(WINDOW, params.traders + 1),
     });
     let traders: Vec<_> = (1..=params.traders)
-        .map(|i| {
-            let manager = Arc::clone(&manager);
-            thread::spawn(&format!("trader-{i}"), move || manager.open_trade())
-        })
+        .map(|i| crate::actors::spawn(&format!("trader-{i}"), &manager, move |manager| manager.open_trade()))
         .collect();
-    let closer = {
-        let manager = Arc::clone(&manager);
-        thread::spawn("closer", move || manager.close_at_loss())
-    };
+    let closer = crate::actors::spawn("closer", &manager, move |manager| manager.close_at_loss());
     for trader in traders {
         trader.join();
     }
@@ -287,39 +292,15 @@ fn execution(variant: Variant, params: &Params) {
     manager.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "circuit-breaker",
-    title: "trades open on a stream while a loss kills it",
-    source: "seeds/000_2d1a42d9003c3d92.md, Problem, Root Cause, Solution 1 and 2",
-    variants: &["before", "documented-fix-sim", "documented-fix-live", "correct-fix"],
-    threads: 4,
+/// The circuit-breaker race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "circuit-breaker",
+        title: "trades open on a stream while a loss kills it",
+        source: "\"Circuit Breaker Race Condition Fix (v44.x)\" (Dec 27, 2025), Problem, Root Cause, Solution 1 and 2",
+        variants: Variant::NAMES,
+        threads: 4,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for CircuitBreaker {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        let variant = match variant {
-            "before" => Variant::Before,
-            "documented-fix-sim" => Variant::DocumentedFixSim,
-            "documented-fix-live" => Variant::DocumentedFixLive,
-            _ => Variant::CorrectFix,
-        };
-        let params: Params = harness::race::params(self.id(), params)?;
-        if !(1..=3).contains(&params.traders) || params.losses + 1 != params.max_losses {
-            return Err(RaceError::BadParams {
-                race: self.id(),
-                message: format!(
-                    "expected 1 to 3 traders (got {}) and a stream one loss from its kill \
-                     (losses = max_losses - 1, got {} and {})",
-                    params.traders, params.losses, params.max_losses
-                ),
-            });
-        }
-        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
-    }
-}

@@ -1,4 +1,4 @@
-//! # Cooldown bypass: two Celery workers both trade for one bot (seed 002)
+//! # Cooldown bypass: two Celery workers both trade for one bot (“Race Condition Fix - Implementation Report”)
 //!
 //! The web backend evaluates its bots in Celery tasks, and runs two or more worker *processes*.
 //! `execute_trade()` refuses a trade while the bot's cooldown runs, by reading the bot's last
@@ -48,8 +48,9 @@
 //! slower than the TTL, two workers between their cooldown check and their recorded trade at
 //! once (for the locked variants that needs a lock that expired under its holder).
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::clock::secs;
@@ -58,19 +59,6 @@ use crate::world::{Behaviour, Kind, Side, SimBroker, SimClock, SimDb, SimKv};
 const INVARIANT: &str = "no two trades of a bot inside its cooldown window";
 const WINDOW_BOTH: &str = "both workers attempting the bot's trade at once";
 const WINDOW_CHECKS: &str = "two workers between cooldown check and recorded trade at once";
-
-/// The cooldown-bypass race.
-#[derive(Debug)]
-pub struct CooldownBypass;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    TokenLock,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -100,6 +88,37 @@ impl Default for Params {
             lock_ttl_ms: 30_000,
             broker_latency_ms: 200,
         }
+    }
+}
+
+impl harness::race::Params for Params {
+    fn check(&self) -> Result<(), String> {
+        if !(2..=3).contains(&self.workers) {
+            return Err(format!("workers = {}: expected 2 or 3", self.workers));
+        }
+        if self.workers as u64 * self.broker_latency_ms >= self.cooldown_ms {
+            return Err("workers x broker_latency_ms must be shorter than cooldown_ms: the invariant counts trades within one cooldown".into());
+        }
+        Ok(())
+    }
+
+    /// A broker slower than the lock's TTL: the window is a lock expiring under its holder.
+    fn window(&self, window: &'static str) -> &'static str {
+        if self.broker_latency_ms >= self.lock_ttl_ms {
+            WINDOW_CHECKS
+        } else {
+            window
+        }
+    }
+}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        TokenLock = "token-lock",
+        CorrectFix = "correct-fix",
     }
 }
 
@@ -229,10 +248,7 @@ fn execution(variant: Variant, params: &Params) {
     });
     world.db.insert_trade_at(params.bot, 0);
     let workers: Vec<_> = (1..=params.workers)
-        .map(|i| {
-            let world = Arc::clone(&world);
-            thread::spawn(&format!("worker-{i}"), move || world.execute_trade())
-        })
+        .map(|i| crate::actors::spawn(&format!("worker-{i}"), &world, move |world| world.execute_trade()))
         .collect();
     for w in workers {
         w.join();
@@ -240,39 +256,15 @@ fn execution(variant: Variant, params: &Params) {
     world.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "cooldown-bypass",
-    title: "two Celery workers pass the bot's cooldown check and both trade",
-    source: "seeds/002_485542c2fc79e727.md, Problem Identified; Solution Implemented",
-    variants: &["before", "documented-fix", "token-lock", "correct-fix"],
-    threads: 3,
+/// The cooldown-bypass race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "cooldown-bypass",
+        title: "two Celery workers pass the bot's cooldown check and both trade",
+        source: "\"Race Condition Fix - Implementation Report\", Problem Identified; Solution Implemented",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW_BOTH,
+    run: execution,
 };
-
-impl Race for CooldownBypass {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        let variant = match variant {
-            "before" => Variant::Before,
-            "documented-fix" => Variant::DocumentedFix,
-            "token-lock" => Variant::TokenLock,
-            _ => Variant::CorrectFix,
-        };
-        let params: Params = harness::race::params(self.id(), params)?;
-        if !(2..=3).contains(&params.workers) {
-            let message = format!("workers = {}: expected 2 or 3", params.workers);
-            return Err(RaceError::BadParams { race: self.id(), message });
-        }
-        if params.workers as u64 * params.broker_latency_ms >= params.cooldown_ms {
-            let message = "workers x broker_latency_ms must be shorter than cooldown_ms: the invariant counts trades within one cooldown".into();
-            return Err(RaceError::BadParams { race: self.id(), message });
-        }
-        // A broker slower than the lock's TTL: the window is a lock expiring under its holder.
-        let window = if params.broker_latency_ms >= params.lock_ttl_ms { WINDOW_CHECKS } else { WINDOW_BOTH };
-        Ok(Model::new(target, move || execution(variant, &params)).with_window(window))
-    }
-}

@@ -1,4 +1,4 @@
-//! # Double exit: two threads close one position (seed 004, Issue #1, Fix #1, #2, #3)
+//! # Double exit: two threads close one position (“Concurrency & State Synchronization Fix”, Issue #1, Fix #1, #2, #3)
 //!
 //! NIJA's `execution_engine.execute_exit(symbol, exit_price, size_pct, reason)` sells
 //! `size_pct` of what remains of a position; a take-profit and a stop-loss can both decide to
@@ -66,27 +66,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Broker, Kind, Refused, Side, SimBroker};
 
 const INVARIANT_OVERSELL: &str = "never sell more than is held";
 const INVARIANT_EXITABLE: &str = "a position can always be exited again";
 const WINDOW: &str = "two exits of one position at once";
-
-/// The double-exit race.
-#[derive(Debug)]
-pub struct DoubleExit;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -106,6 +96,15 @@ struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self { symbol: "BTC-USD".into(), size: 100, exits: vec![100, 100], rejects: 0, timeouts: 0 }
+    }
+}
+
+impl harness::race::Params for Params {
+    fn check(&self) -> Result<(), String> {
+        if !(2..=3).contains(&self.exits.len()) || self.exits.iter().any(|&p| !(1..=100).contains(&p)) {
+            return Err(format!("expected 2 or 3 exits, each 1 to 100 (percent), got {:?}", self.exits));
+        }
+        Ok(())
     }
 }
 
@@ -328,10 +327,7 @@ fn execution(variant: Variant, params: &Params) {
         .exits
         .iter()
         .zip(["exit-a", "exit-b", "exit-c"])
-        .map(|(&pct, name)| {
-            let engine = Arc::clone(&engine);
-            thread::spawn(name, move || engine.execute_exit(pct))
-        })
+        .map(|(&pct, name)| crate::actors::spawn(name, &engine, move |engine| engine.execute_exit(pct)))
         .collect();
     for exit in exits {
         exit.join();
@@ -339,37 +335,18 @@ fn execution(variant: Variant, params: &Params) {
     engine.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "double-exit",
-    title: "two threads exit one position",
-    source: "seeds/004_67667ab262f3a11a.md, Issue #1, Fix #1, #2, #3, Before vs. After",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 3,
+/// The double-exit race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "double-exit",
+        title: "two threads exit one position",
+        source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Issue #1, Fix #1, #2, #3, Before vs. After",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for DoubleExit {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        let variant = match variant {
-            "before" => Variant::Before,
-            "documented-fix" => Variant::DocumentedFix,
-            _ => Variant::CorrectFix,
-        };
-        let params: Params = harness::race::params(self.id(), params)?;
-        if !(2..=3).contains(&params.exits.len()) || params.exits.iter().any(|&p| !(1..=100).contains(&p)) {
-            return Err(RaceError::BadParams {
-                race: self.id(),
-                message: format!("expected 2 or 3 exits, each 1 to 100 (percent), got {:?}", params.exits),
-            });
-        }
-        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
-    }
-}
 
 #[cfg(test)]
 mod tests {

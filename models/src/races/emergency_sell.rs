@@ -1,4 +1,4 @@
-//! # Emergency sell: the forced stop-loss sells what a normal exit is selling (seed 004, Fix #4, #5)
+//! # Emergency sell: the forced stop-loss sells what a normal exit is selling (“Concurrency & State Synchronization Fix”, Fix #4, #5)
 //!
 //! NIJA's `forced_stop_loss.force_sell_position(symbol, quantity)` sells a position at market
 //! when its loss passes the hard stop. It holds only the broker: it shares no lock and no state
@@ -58,26 +58,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Refused, Side, SimBroker};
 
 const INVARIANT: &str = "never sell more than is held";
 const WINDOW: &str = "forced stop-loss and normal exit at once";
-
-/// The emergency-sell race.
-#[derive(Debug)]
-pub struct EmergencySell;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -99,6 +89,8 @@ impl Default for Params {
         Self { symbol: "BTC-USD".into(), size: 100, lagging_positions: true, rejects: 0, timeouts: 0 }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// The execution engine's state and the forced stop-loss, for the one symbol.
 struct Bot {
@@ -278,18 +270,11 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         attempts: Overlap::new(WINDOW, 2),
     });
-    let exit = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("exit", move || bot.execute_exit())
-    };
-    let forced = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("forced-stop", move || bot.stop_loss_triggered())
-    };
-    let sync = params.lagging_positions.then(|| {
-        let bot = Arc::clone(&bot);
-        thread::spawn("broker-sync", move || bot.broker.sync_positions())
-    });
+    let exit = crate::actors::spawn("exit", &bot, move |bot| bot.execute_exit());
+    let forced = crate::actors::spawn("forced-stop", &bot, move |bot| bot.stop_loss_triggered());
+    let sync = params
+        .lagging_positions
+        .then(|| crate::actors::spawn("broker-sync", &bot, move |bot| bot.broker.sync_positions()));
     exit.join();
     forced.join();
     if let Some(sync) = sync {
@@ -298,22 +283,15 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "emergency-sell",
-    title: "the forced stop-loss sells while a normal exit sells",
-    source: "seeds/004_67667ab262f3a11a.md, Problem Statement, Fix #4, Fix #5",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 3,
+/// The emergency-sell race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-sell",
+        title: "the forced stop-loss sells while a normal exit sells",
+        source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Problem Statement, Fix #4, Fix #5",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for EmergencySell {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

@@ -1,5 +1,5 @@
 //! # Emergency stop: the tick thread "protects" a position the polling thread is protecting
-//! (seed 001, RACE #6, with #8 and #10)
+//! (“Critical Threading Fixes for Live Trading”, RACE #6, with #8 and #10)
 //!
 //! The 80/20 bot's WebSocket thread (`process_tick`) has an emergency check: a position with no
 //! `stop_loss` or no `sl_order_id` gets an emergency stop-loss (`calculate_emergency_sl()`, wider
@@ -37,28 +37,18 @@
 //! Race window: the tick thread inside its emergency check while the polling thread is between
 //! marking the position and recording its stop.
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_ONE_STOP: &str = "at most one live stop order per position";
 const INVARIANT_TRACKED: &str = "the live stop order is the one the bot tracks";
 const INVARIANT_NOT_LOWERED: &str = "stop_loss is never overwritten by a lower emergency value";
 const WINDOW: &str = "emergency check while the poll places the stop";
-
-/// The emergency-stop race.
-#[derive(Debug)]
-pub struct EmergencyStop;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -87,6 +77,8 @@ impl Default for Params {
     }
 }
 
+impl harness::race::Params for Params {}
+
 /// `sl_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Sl {
@@ -114,11 +106,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// Writes the emergency `stop_loss`, checking it lowers nothing (the caller holds the lock).
@@ -328,39 +318,26 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for _ in 0..bot.params.ticks {
-                bot.process_tick();
-            }
-        })
-    };
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for _ in 0..bot.params.ticks {
+            bot.process_tick();
+        }
+    });
     poll.join();
     tick.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "emergency-stop",
-    title: "tick emergency stop and polling stop placement both protect a new position",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #6 (with #8, #10)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
+/// The emergency-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "emergency-stop",
+        title: "tick emergency stop and polling stop placement both protect a new position",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #6 (with #8, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for EmergencyStop {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

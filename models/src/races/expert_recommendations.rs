@@ -1,4 +1,4 @@
-//! # Expert recommendations: two calls enter the same position (seed 003)
+//! # Expert recommendations: two calls enter the same position (“Trade Manager Safety Enhancements”)
 //!
 //! The trade platform's `TradeManager.process_expert_recommendations_after_analysis(expert)`
 //! runs when an expert's analysis finishes: it turns the expert's recommendations into orders
@@ -45,10 +45,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::{thread, Arc, Mutex, MutexGuard};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::clock::secs;
 use crate::world::db::{Recommendation, Transaction};
 use crate::world::{Behaviour, Kind, RecState, Side, SimBroker, SimClock, SimDb, TxnStatus};
@@ -56,18 +58,6 @@ use crate::world::{Behaviour, Kind, RecState, Side, SimBroker, SimClock, SimDb, 
 const INVARIANT_DUPLICATE: &str = "at most one open position per expert and symbol";
 const INVARIANT_DROPPED: &str = "no recommendation silently dropped";
 const WINDOW: &str = "both calls processing the expert's recommendations at once";
-
-/// The expert-recommendations race.
-#[derive(Debug)]
-pub struct ExpertRecommendations;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -94,6 +84,18 @@ impl Default for Params {
             lock_timeout_ms: 500,
             broker_latency_ms: 600,
         }
+    }
+}
+
+impl harness::race::Params for Params {
+    fn check(&self) -> Result<(), String> {
+        if self.analyses.len() != 2 {
+            return Err(format!("analyses has {} symbols: expected 2 (one per job)", self.analyses.len()));
+        }
+        if !(1..=2).contains(&self.processes) {
+            return Err(format!("processes = {}: expected 1 or 2", self.processes));
+        }
+        Ok(())
     }
 }
 
@@ -280,38 +282,18 @@ fn execution(variant: Variant, params: &Params) {
     world.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "expert-recommendations",
-    title: "two calls process one expert's recommendations: duplicates, or a dropped one",
-    source: "seeds/003_efd1d2a79052e0d3.md, Changes Made 1 and 2",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
+/// The expert-recommendations race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "expert-recommendations",
+        title: "two calls process one expert's recommendations: duplicates, or a dropped one",
+        source: "\"Trade Manager Safety Enhancements - Implementation Summary\", Changes Made 1 and 2",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for ExpertRecommendations {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        let variant = match variant {
-            "before" => Variant::Before,
-            "documented-fix" => Variant::DocumentedFix,
-            _ => Variant::CorrectFix,
-        };
-        let params: Params = harness::race::params(self.id(), params)?;
-        let bad = |message: String| Err(RaceError::BadParams { race: "expert-recommendations", message });
-        if params.analyses.len() != 2 {
-            return bad(format!("analyses has {} symbols: expected 2 (one per job)", params.analyses.len()));
-        }
-        if !(1..=2).contains(&params.processes) {
-            return bad(format!("processes = {}: expected 1 or 2", params.processes));
-        }
-        Ok(Model::new(target, move || execution(variant, &params)).with_window(WINDOW))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,4 @@
-//! # Initial trigger: two paths both arm the strategy and both enter (seed 001, RACE #3, with #4
+//! # Initial trigger: two paths both arm the strategy and both enter (“Critical Threading Fixes for Live Trading”, RACE #3, with #4
 //! and #7)
 //!
 //! The 80/20 bot arms a symbol once its price falls to `trigger_price`: `process_tick` sets
@@ -42,27 +42,17 @@
 //!
 //! Race window: both threads inside `process_tick` at once.
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
 const WINDOW: &str = "both threads inside process_tick";
-
-/// The initial-trigger race.
-#[derive(Debug)]
-pub struct InitialTrigger;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -94,6 +84,8 @@ impl Default for Params {
         }
     }
 }
+
+impl harness::race::Params for Params {}
 
 /// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,11 +137,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `process_tick`: the initial trigger (RACE #3), then the re-entry check (RACE #4).
@@ -239,7 +229,7 @@ impl Bot {
                 !self.read("in_position", |s| s.in_position)
                     && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
             }
-            _ => {
+            Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
                 let clear = !s.in_position && s.entry_order_id == Entry::None;
                 tracing::info!("place_buy_stop: under lock, checks passed = {clear}; lock released");
@@ -310,35 +300,22 @@ fn execution(variant: Variant, params: &Params) {
         broker: SimBroker::new(Behaviour::default()),
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick(bot.params.tick_ltp))
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.process_tick(bot.params.poll_ltp))
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick(bot.params.tick_ltp));
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.process_tick(bot.params.poll_ltp));
     tick.join();
     poll.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "initial-trigger",
-    title: "two paths both arm the trigger, or one arms it and the other re-enters",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #3 (with #4, #7)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
+/// The initial-trigger race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "initial-trigger",
+        title: "two paths both arm the trigger, or one arms it and the other re-enters",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #3 (with #4, #7)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for InitialTrigger {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

@@ -1,5 +1,5 @@
 //! # Order status: the polling thread acts on an order that is no longer the current one
-//! (seed 001, RACE #10, with #1, #4 and #7)
+//! (“Critical Threading Fixes for Live Trading”, RACE #10, with #1, #4 and #7)
 //!
 //! The 80/20 bot's polling thread checks its pending entry order: "if `entry_order_id` and not
 //! `in_position`", it asks the broker for that order's status and acts on it — a fill opens the
@@ -56,27 +56,17 @@
 //! the round's one query is answered "does not exist": that is an invariant checked before the
 //! bot could know, not a flaw of the fix.
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
 const WINDOW: &str = "poll acting on a status while the tick replaces the order";
-
-/// The order-status race.
-#[derive(Debug)]
-pub struct OrderStatus;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -117,6 +107,8 @@ impl Default for Params {
     }
 }
 
+impl harness::race::Params for Params {}
+
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
 struct SymbolState {
@@ -140,11 +132,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// `process_tick`: the stale-order cancellation (RACE #1), then the re-entry (RACE #4).
@@ -325,17 +315,10 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick(bot.params.ltp))
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick(bot.params.ltp));
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     let market = p.market_fills.then(|| {
-        let bot = Arc::clone(&bot);
-        thread::spawn("market", move || {
+        crate::actors::spawn("market", &bot, move |bot| {
             let last = bot.params.entry_price;
             let filled = bot.broker.fill_triggered(&bot.params.symbol, Kind::Entry, last, 1);
             tracing::info!("price rises to {last}: fills {filled:?}");
@@ -353,22 +336,15 @@ fn execution(variant: Variant, params: &Params) {
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "order-status",
-    title: "polling thread acts on the status of an entry order the tick thread replaced",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #10 (with #1, #4, #7)",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 3,
+/// The order-status race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "order-status",
+        title: "polling thread acts on the status of an entry order the tick thread replaced",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #10 (with #1, #4, #7)",
+        variants: Variant::NAMES,
+        threads: 3,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for OrderStatus {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

@@ -1,4 +1,4 @@
-//! # Re-entry: two threads both place the entry order (seed 001, RACE #4, #7 and #9)
+//! # Re-entry: two threads both place the entry order (“Critical Threading Fixes for Live Trading”, RACE #4, #7 and #9)
 //!
 //! The 80/20 strategy bot keeps one `SymbolState` per symbol and runs two threads over it: the
 //! WebSocket thread (`process_tick`) and the 5-second polling thread
@@ -40,8 +40,9 @@
 //! not hold: it takes a timed-out placement for a failed one and releases the reservation while
 //! the order is live at the broker (an untracked live order).
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
@@ -49,19 +50,6 @@ use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Sta
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const WINDOW: &str = "both threads inside an entry attempt";
-
-/// The re-entry race.
-#[derive(Debug)]
-pub struct Reentry;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-    CorrectFixMutant,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -95,6 +83,18 @@ impl Default for Params {
             rejects: 0,
             timeouts: 0,
         }
+    }
+}
+
+impl harness::race::Params for Params {}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+        CorrectFix = "correct-fix",
+        CorrectFixMutant = "correct-fix-mutant",
     }
 }
 
@@ -145,11 +145,9 @@ impl<B: Broker> Bot<B> {
         }
     }
 
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {value:?}");
-        value
+        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// The WebSocket thread's re-entry check (RACE #4).
@@ -303,46 +301,33 @@ fn execution(variant: Variant, params: &Params) {
     let (rejects, timeouts) = (params.rejects, params.timeouts);
     let bot =
         Arc::new(Bot::new(variant, params, SimBroker::new(Behaviour { rejects, timeouts, ..Behaviour::default() })));
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ltp in &bot.params.ticks {
-                bot.process_tick(ltp);
-            }
-        })
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || {
-            for _ in 0..bot.params.polls {
-                bot.poll();
-            }
-        })
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ltp in &bot.params.ticks {
+            bot.process_tick(ltp);
+        }
+    });
+    let poll = crate::actors::spawn("poll", &bot, move |bot| {
+        for _ in 0..bot.params.polls {
+            bot.poll();
+        }
+    });
     tick.join();
     poll.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "reentry",
-    title: "tick re-entry and polling retry both place the entry order",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #4, #7, #9",
-    variants: &["before", "documented-fix", "correct-fix", "correct-fix-mutant"],
-    threads: 2,
+/// The re-entry race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "reentry",
+        title: "tick re-entry and polling retry both place the entry order",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #4, #7, #9",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for Reentry {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix), ("correct-fix-mutant", Variant::CorrectFixMutant)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,5 @@
 //! # Stale cancel: the tick thread clears the id of the order that replaced the one it cancelled
-//! (seed 001, RACE #1)
+//! (“Critical Threading Fixes for Live Trading”, RACE #1)
 //!
 //! The 80/20 bot's WebSocket thread (`process_tick`) cancels an entry order that has rested too
 //! long (a *stale* order) and then forgets it: `self.entry_order_id = None`. The polling thread
@@ -11,7 +11,7 @@
 //!
 //! The bug needs the polling thread to make two broker calls (status, place) while the tick
 //! thread is between its own call and its write: broker calls are real `Service` calls here
-//! (DESIGN.md, "Traps measured here").
+//! (`harness/DESIGN.md`, section "Traps").
 //!
 //! ## Actors
 //! - `tick`: one tick at `tick_at` seconds; the entry order placed at `placed_at` is stale once
@@ -44,26 +44,17 @@
 //! Race window: the tick thread between deciding to cancel and clearing, while the polling
 //! thread is inside its round.
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::Shown;
 use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
 const WINDOW: &str = "tick cancelling while poll handles the entry order";
-
-/// The stale-cancel race.
-#[derive(Debug)]
-pub struct StaleCancel;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-}
 
 /// A scenario's parameters (times in seconds since the open).
 #[derive(Clone, Debug, Deserialize)]
@@ -100,6 +91,16 @@ impl Default for Params {
     }
 }
 
+impl harness::race::Params for Params {}
+
+harness::variants! {
+    /// The variants, as scenario files name them.
+    enum Variant {
+        Before = "before",
+        DocumentedFix = "documented-fix",
+    }
+}
+
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
 struct SymbolState {
@@ -109,23 +110,6 @@ struct SymbolState {
     pending_retry: bool,
     entries_today: u32,
     max_attempts: u32,
-}
-
-/// How a field's value reads in a trace: `true`, `#2`, `102.00`, `none`.
-trait Shown {
-    fn shown(&self) -> String;
-}
-
-impl Shown for bool {
-    fn shown(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl<T: std::fmt::Display> Shown for Option<T> {
-    fn shown(&self) -> String {
-        self.as_ref().map_or_else(|| "none".into(), ToString::to_string)
-    }
 }
 
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
@@ -156,11 +140,9 @@ impl<B: Broker> Bot<B> {
         }
     }
 
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {}", value.shown());
-        value
+        crate::bot80_20::read_shown(&self.state, field, f)
     }
 
     /// Whether an order placed at `placed` is stale at the tick.
@@ -333,38 +315,25 @@ fn execution(variant: Variant, params: &Params) {
     let broker = SimBroker::new(Behaviour::default());
     let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
     let bot = Arc::new(Bot::new(variant, p, broker, entry));
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || bot.process_tick())
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick());
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     tick.join();
     poll.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "stale-cancel",
-    title: "tick cancels a stale entry order and clears the id of its replacement",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #1 (with #7, #9, #10)",
-    variants: &["before", "documented-fix"],
-    threads: 2,
+/// The stale-cancel race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "stale-cancel",
+        title: "tick cancels a stale entry order and clears the id of its replacement",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #1 (with #7, #9, #10)",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for StaleCancel {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}
 
 #[cfg(test)]
 mod tests {

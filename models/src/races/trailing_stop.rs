@@ -1,4 +1,4 @@
-//! # Trailing stop: the broker's stop ends below the stop the bot trailed up (seed 001, RACE #2
+//! # Trailing stop: the broker's stop ends below the stop the bot trailed up (“Critical Threading Fixes for Live Trading”, RACE #2
 //! and #8)
 //!
 //! The 80/20 bot trails its stop-loss: on each tick its WebSocket thread (`process_tick`)
@@ -46,28 +46,19 @@
 //!
 //! Race window: the tick thread trailing the stop while the polling thread is placing one.
 
-use harness::sync::{thread, Arc, Mutex};
-use harness::{Model, Overlap, Race, RaceError};
+use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::{Arc, Mutex};
+use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::Shown;
+use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
 const INVARIANT_BELOW: &str = "the broker's stop is never below the internal stop";
 const INVARIANT_QTY: &str = "live stop orders never sell more than the position";
 const INVARIANT_UP: &str = "the internal stop never moves down";
 const WINDOW: &str = "tick trailing the stop while poll places it";
-
-/// The trailing-stop race.
-#[derive(Debug)]
-pub struct TrailingStop;
-
-/// The variants, as scenario files name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
-    Before,
-    DocumentedFix,
-    CorrectFix,
-}
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -93,29 +84,14 @@ impl Default for Params {
     }
 }
 
+impl harness::race::Params for Params {}
+
 /// The fields of `SymbolState` this race touches.
 #[derive(Debug)]
 struct SymbolState {
     in_position: bool,
     stop_loss: Option<Price>,
     sl_order_id: Option<OrderId>,
-}
-
-/// How a field's value reads in a trace: `true`, `#2`, `102.00`, `none`.
-trait Shown {
-    fn shown(&self) -> String;
-}
-
-impl Shown for bool {
-    fn shown(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl<T: std::fmt::Display> Shown for Option<T> {
-    fn shown(&self) -> String {
-        self.as_ref().map_or_else(|| "none".into(), ToString::to_string)
-    }
 }
 
 /// One symbol's bot: its state behind `_state_lock`, the correct fix's `_stop_lock`, the broker.
@@ -129,11 +105,9 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (atomic under the GIL, nothing more).
+    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
     fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        let value = f(&self.state.lock());
-        tracing::info!("reads {field} = {}", value.shown());
-        value
+        crate::bot80_20::read_shown(&self.state, field, f)
     }
 
     /// Writes the internal stop, checking it does not move down (the caller holds the lock).
@@ -217,7 +191,7 @@ impl Bot {
                 }
                 self.read("sl_order_id", |s| s.sl_order_id)
             }
-            _ => {
+            Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
                 if !s.in_position || s.stop_loss == Some(new_stop) {
                     return;
@@ -303,39 +277,26 @@ fn execution(variant: Variant, params: &Params) {
         broker,
         window: Overlap::new(WINDOW, 2),
     });
-    let tick = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("tick", move || {
-            for &ltp in &bot.params.ticks {
-                bot.process_tick(ltp);
-            }
-        })
-    };
-    let poll = {
-        let bot = Arc::clone(&bot);
-        thread::spawn("poll", move || bot.poll())
-    };
+    let tick = crate::actors::spawn("tick", &bot, move |bot| {
+        for &ltp in &bot.params.ticks {
+            bot.process_tick(ltp);
+        }
+    });
+    let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());
     tick.join();
     poll.join();
     bot.check();
 }
 
-/// What the race says about itself: its id, story, variants and threads.
-const INFO: harness::race::RaceInfo = harness::race::RaceInfo {
-    id: "trailing-stop",
-    title: "tick trails the stop up while polling places it at the old level",
-    source: "seeds/001_bc2707596bc033aa.md, RACE #2 and #8",
-    variants: &["before", "documented-fix", "correct-fix"],
-    threads: 2,
+/// The trailing-stop race: what it says about itself, its race window, and its execution.
+pub static RACE: &dyn Race = &Spec::<Variant, Params> {
+    info: RaceInfo {
+        id: "trailing-stop",
+        title: "tick trails the stop up while polling places it at the old level",
+        source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #2 and #8",
+        variants: Variant::NAMES,
+        threads: 2,
+    },
+    window: WINDOW,
+    run: execution,
 };
-
-impl Race for TrailingStop {
-    fn info(&self) -> &'static harness::race::RaceInfo {
-        &INFO
-    }
-
-    fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        let variants = [("before", Variant::Before), ("documented-fix", Variant::DocumentedFix), ("correct-fix", Variant::CorrectFix)];
-        harness::race::model(self, (target, variant, params), &variants, WINDOW, execution)
-    }
-}

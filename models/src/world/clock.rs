@@ -6,7 +6,7 @@
 //! anything, faster than in the real system; events never change their order because of it.
 //!
 //! The milliseconds live in a facade atomic, so every read and every advance is a scheduling
-//! point that shuttle and loom see. (DESIGN.md, "Traps measured here": a clock kept in a plain
+//! point that shuttle and loom see. (`harness/DESIGN.md`, section "Traps": a clock kept in a plain
 //! `std` atomic hid a lock-expiry bug from loom.)
 
 use harness::sync::atomic::{AtomicU64, Ordering};

@@ -1,8 +1,9 @@
 //! Prices as whole ticks (hundredths), never floats.
 //!
-//! Seed 001 saw stop prices like `511.95000000000005` rejected by the broker: a price computed in
-//! binary floating point is not a price on the tick grid. The simulated world keeps prices as an
-//! integer count of hundredths, so every price that reaches the broker is exact.
+//! “Critical Threading Fixes for Live Trading” saw stop prices like `511.95000000000005` rejected
+//! by the broker: a price computed in binary floating point is not a price on the tick grid. The
+//! simulated world keeps prices as an integer count of hundredths, so every price that reaches
+//! the broker is exact.
 
 use std::fmt;
 use std::str::FromStr;
