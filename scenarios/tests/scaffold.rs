@@ -10,9 +10,19 @@ use std::process::Command;
 fn copy(from: &Path, to: &Path) {
     if from.is_dir() {
         std::fs::create_dir_all(to).expect("create a folder of the copy");
+        let mut names = Vec::new();
         for entry in std::fs::read_dir(from).expect("read a folder") {
             let entry = entry.expect("a folder entry");
             copy(&entry.path(), &to.join(entry.file_name()));
+            names.push(entry.file_name());
+        }
+        // A file removed or renamed in the workspace must not linger in the copy.
+        for entry in std::fs::read_dir(to).expect("read a folder of the copy") {
+            let entry = entry.expect("a folder entry");
+            if !names.contains(&entry.file_name()) {
+                let path = entry.path();
+                let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            }
         }
     } else {
         // Unchanged files keep their timestamps, so the copy's build stays incremental.
