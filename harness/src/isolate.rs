@@ -174,11 +174,15 @@ pub fn serve(model: &Model, job: &Job) {
     watch_parent();
     let previous = std::panic::take_hook();
     let hooked = model.clone();
+    let asked = match job {
+        Job::Explore(exploration) => Some(exploration.clone()),
+        _ => None,
+    };
     std::panic::set_hook(Box::new(move |info| {
         // loom is about to abort the process: say where it was first.
         let message = verdict::panic_message(info.payload());
         if let (true, Some(progress)) = (verdict::is_deadlock_message(&message), explore::loom_progress()) {
-            print_outcome(&loom_deadlock(&hooked, progress, message));
+            print_outcome(&loom_deadlock(&hooked, asked.as_ref(), progress, message));
         }
         previous(info);
     }));
@@ -204,7 +208,12 @@ pub fn serve(model: &Model, job: &Job) {
 /// The outcome of a loom search that is about to abort the process on a deadlock: the verdict,
 /// the execution number (the replay handle) and, in a replay, the trace up to the point where
 /// every thread was blocked.
-fn loom_deadlock(model: &Model, progress: explore::LoomProgress, details: String) -> Outcome {
+fn loom_deadlock(
+    model: &Model,
+    asked: Option<&Exploration>,
+    progress: explore::LoomProgress,
+    details: String,
+) -> Outcome {
     let execution = progress.execution;
     let run = Run {
         executions: execution,
@@ -217,11 +226,12 @@ fn loom_deadlock(model: &Model, progress: explore::LoomProgress, details: String
         first_failure: Some(execution),
         failures: 1,
         preemptions: None,
+        ran: Strategy::Loom { preemption_bound: progress.preemption_bound },
     };
-    let strategy = Strategy::Loom { preemption_bound: progress.preemption_bound };
+    let exploration = asked.cloned().unwrap_or_else(|| Exploration::new(run.ran.clone(), execution));
     let trace = crate::runtime::with_execution(crate::runtime::Execution::events).unwrap_or_default();
     Outcome {
         trace: (!trace.is_empty()).then_some(Trace { events: trace }),
-        ..Outcome::from_run(model, &strategy, run)
+        ..Outcome::from_run(model, &exploration, run)
     }
 }

@@ -125,7 +125,7 @@ pub mod verdict;
 pub use check::{reached, violated, Inside, Overlap, Violation};
 pub use explore::{
     explore, minimize, replay_counted, replay_traced, write_loom_checkpoint, Counterexample, Coverage, Exploration,
-    Model, Outcome, Strategy,
+    Model, Outcome, Shown, Strategy,
 };
 pub use handle::{Handle, Replay};
 pub use race::{Race, RaceError, RaceInfo};

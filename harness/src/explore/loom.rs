@@ -73,6 +73,8 @@ struct Searched {
     reached_window: u64,
     failure: Option<Verdict>,
     trace: Trace,
+    /// The preemption bound loom's builder was given.
+    preemption_bound: Option<usize>,
 }
 
 /// Where loom keeps its checkpoint, and whether it starts from one.
@@ -126,6 +128,7 @@ fn search_with(
     };
     let _scope = runtime::enter(Runtime::Loom);
     let mut b = builder(preemption_bound, step_limit);
+    let ran_bound = b.preemption_bound;
     match checkpoint {
         Checkpoint::None => {}
         Checkpoint::Write(path) => {
@@ -147,7 +150,7 @@ fn search_with(
         Err(payload) => (runs.count(), false, Some(Verdict::from_panic(payload.as_ref()))),
     };
     let (reached_window, trace) = runs.finish(failure.is_some());
-    Searched { executions, completed, reached_window, failure, trace }
+    Searched { executions, completed, reached_window, failure, trace, preemption_bound: ran_bound }
 }
 
 /// Explores `model` under loom.
@@ -163,6 +166,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         failures: u64::from(failed),
         preemptions: None,
         failure: s.failure.map(|v| (v, Some(Replay::Loom { preemption_bound, execution: s.executions }))),
+        ran: Strategy::Loom { preemption_bound: s.preemption_bound },
     }
 }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use loom::CheckpointError;
 pub(crate) use loom::Progress as LoomProgress;
 pub(crate) use outcome::Run;
-pub use outcome::{Counterexample, Coverage, Outcome};
+pub use outcome::{Counterexample, Coverage, Outcome, Shown};
 
 use crate::handle::{Handle, Replay};
 use crate::stale::Stale;
@@ -166,12 +166,27 @@ pub struct Exploration {
     /// to [`DEFAULT_TIMEOUT_SECS`], also when a serialized exploration leaves it out.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
+    /// At most this many executions for the search of the fewest-preemptions counterexample
+    /// after a failure (default [`MINIMIZE_BUDGET`]); when it runs out, the report says so and
+    /// shows the failure as found.
+    #[serde(default = "default_minimize_budget")]
+    pub minimize_budget: u64,
+}
+
+fn default_minimize_budget() -> u64 {
+    MINIMIZE_BUDGET
 }
 
 impl Exploration {
     /// `strategy` for at most `budget` executions, with the default step limit and timeout.
     pub fn new(strategy: Strategy, budget: u64) -> Self {
-        Self { strategy, budget, step_limit: DEFAULT_STEP_LIMIT, timeout_secs: DEFAULT_TIMEOUT_SECS }
+        Self {
+            strategy,
+            budget,
+            step_limit: DEFAULT_STEP_LIMIT,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            minimize_budget: MINIMIZE_BUDGET,
+        }
     }
 
     /// The same, with at most `seconds` of wall-clock time (see [`Exploration::timeout_secs`]).
@@ -198,12 +213,22 @@ const UNBOUNDED_MINIMIZE: usize = 3;
 /// Searches, with iterative preemption bounding under shuttle, the failure `verdict` of `model`
 /// with the fewest preemptions, up to `max_bound`, and replays it for its trace.
 pub fn minimize(model: &Model, verdict: &Verdict, max_bound: u64, step_limit: u64) -> Option<Counterexample> {
+    minimize_within(model, verdict, max_bound, &Exploration::new(Strategy::Dfs, 1).with_step_limit(step_limit))
+}
+
+/// [`minimize`] within the step limit and the minimiser's budget of `exploration`.
+fn minimize_within(
+    model: &Model,
+    verdict: &Verdict,
+    max_bound: u64,
+    exploration: &Exploration,
+) -> Option<Counterexample> {
     let max_bound = usize::try_from(max_bound).unwrap_or(usize::MAX);
-    let search = Exploration::new(Strategy::Dfs, MINIMIZE_BUDGET).with_step_limit(step_limit);
+    let search = Exploration::new(Strategy::Dfs, exploration.minimize_budget).with_step_limit(exploration.step_limit);
     let (schedule, preemptions) = shuttle::minimize(model, verdict, max_bound, &search)?;
     let handle = Handle { target: model.target.clone(), replay: Replay::Shuttle { schedule } };
-    let (replayed, trace) = replay_traced(model, &handle, step_limit);
-    (replayed.name() == verdict.name()).then_some(Counterexample { handle, preemptions, trace })
+    let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
+    (replayed.name() == verdict.name()).then_some(Counterexample { verdict: replayed, handle, preemptions, trace })
 }
 
 /// Explores `model` as `exploration` says, and replays a failure to trace it.
@@ -213,7 +238,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
         Strategy::Loom { .. } => loom::run(model, exploration),
         _ => shuttle::run(model, exploration),
     };
-    let mut outcome = Outcome::from_run(model, &exploration.strategy, run);
+    let mut outcome = Outcome::from_run(model, exploration, run);
     let Some(handle) = outcome.handle.clone() else {
         return outcome;
     };
@@ -229,7 +254,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
     outcome.trace = Some(trace);
     if outcome.verdict.is_failure() {
         let max_bound = minimize_bound(&handle.replay, outcome.preemptions);
-        outcome.minimal = minimize(model, &outcome.verdict, max_bound, exploration.step_limit);
+        outcome.minimal = minimize_within(model, &outcome.verdict, max_bound, exploration);
     }
     outcome
 }

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Model, Strategy};
+use super::{Exploration, Model, Strategy};
 use crate::handle::{Handle, Replay};
 use crate::trace::Trace;
 use crate::verdict::Verdict;
@@ -60,11 +60,48 @@ pub struct Outcome {
     pub preemptions: Option<u64>,
     /// The same failure with the fewest preemptions there are, when the search for it finished.
     pub minimal: Option<Counterexample>,
+    /// The settings the explorer ran with — scheduler, seed, depth or bound, budget — as it
+    /// configured the scheduler, for reports to print (never the scenario's configuration).
+    /// `None` for a job that ended before it ran (see [`Outcome::aborted`]).
+    #[serde(default)]
+    pub ran: Option<Exploration>,
+}
+
+/// The counterexample a report, a replay or a picture shows first, in one view: the one with the
+/// fewest preemptions where its search finished, else the failure as found — each with its own
+/// verdict, handle, trace and preemptions, so a violation is never shown beside another
+/// execution's trace.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'o> {
+    /// The verdict this counterexample's own execution ended with.
+    pub verdict: &'o Verdict,
+    /// Its replay handle.
+    pub handle: &'o Handle,
+    /// Its trace.
+    pub trace: &'o Trace,
+    /// Its preemptions (`None`: not counted, under loom).
+    pub preemptions: Option<u64>,
+    /// Whether it is the fewest-preemptions counterexample (else the failure as found).
+    pub fewest: bool,
+}
+
+impl Shown<'_> {
+    /// "fewest preemptions" or "as found".
+    pub fn label(&self) -> &'static str {
+        if self.fewest {
+            "fewest preemptions"
+        } else {
+            "as found"
+        }
+    }
 }
 
 /// A failing execution with the fewest preemptions: what reports and replays show first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counterexample {
+    /// The verdict its own execution ended with: the same kind of failure as the one found,
+    /// possibly with other values.
+    pub verdict: Verdict,
     /// Its replay handle.
     pub handle: Handle,
     /// Its preemptions (switches away from a thread that could have gone on).
@@ -83,14 +120,16 @@ pub(crate) struct Run {
     pub failures: u64,
     /// Preemptions in the failing execution, where the runtime lets the harness count them.
     pub preemptions: Option<u64>,
+    /// The scheduler as the explorer configured it.
+    pub ran: Strategy,
 }
 
 impl Outcome {
     /// The outcome of `run`, a run of `model`'s executions under `strategy`: its verdict (a
     /// `holds` that never reached the model's race window is `vacuous`), its counts, its
     /// coverage, and the failing execution's handle. No trace yet: that comes from a replay.
-    pub(crate) fn from_run(model: &Model, strategy: &Strategy, run: Run) -> Self {
-        let coverage = match (strategy.is_exhaustive(), run.completed) {
+    pub(crate) fn from_run(model: &Model, exploration: &Exploration, run: Run) -> Self {
+        let coverage = match (run.ran.is_exhaustive(), run.completed) {
             (false, _) => Coverage::Sampled,
             (true, true) => Coverage::Complete,
             (true, false) => Coverage::Incomplete,
@@ -113,6 +152,32 @@ impl Outcome {
             trace: None,
             preemptions: run.preemptions,
             minimal: None,
+            ran: Some(Exploration { strategy: run.ran, ..exploration.clone() }),
+        }
+    }
+
+    /// The counterexample to show: the fewest-preemptions one where its search finished (unless
+    /// `as_found`), else the failure as found; `None` when nothing failed or nothing was traced.
+    pub fn shown(&self, as_found: bool) -> Option<Shown<'_>> {
+        if !self.verdict.is_failure() {
+            return None;
+        }
+        match (&self.minimal, &self.handle, &self.trace) {
+            (Some(m), _, _) if !as_found => Some(Shown {
+                verdict: &m.verdict,
+                handle: &m.handle,
+                trace: &m.trace,
+                preemptions: Some(m.preemptions),
+                fewest: true,
+            }),
+            (_, Some(handle), Some(trace)) => Some(Shown {
+                verdict: &self.verdict,
+                handle,
+                trace,
+                preemptions: self.preemptions,
+                fewest: false,
+            }),
+            _ => None,
         }
     }
 
@@ -129,6 +194,7 @@ impl Outcome {
             trace,
             preemptions,
             minimal: None,
+            ran: None,
         }
     }
 
@@ -147,6 +213,7 @@ impl Outcome {
             trace: None,
             preemptions: None,
             minimal: None,
+            ran: None,
         }
     }
 }

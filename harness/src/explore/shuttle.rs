@@ -135,14 +135,20 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Explor
 pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
     let iterations = usize::try_from(exploration.budget).unwrap_or(usize::MAX);
     let e = exploration;
-    let ran = match e.strategy {
-        Strategy::Random { seed } => run_with(model, RandomScheduler::new_from_seed(seed, iterations), e, false),
+    // Each arm names the settings it hands the scheduler, from the same values: reports print
+    // what ran, not what a scenario asked for.
+    let (settings, ran) = match e.strategy {
+        Strategy::Random { seed } => {
+            (Strategy::Random { seed }, run_with(model, RandomScheduler::new_from_seed(seed, iterations), e, false))
+        }
         // Note the order: `PctScheduler::new_from_seed(seed, depth, iterations)`.
         Strategy::Pct { seed, depth } => {
-            run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false)
+            (Strategy::Pct { seed, depth }, run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false))
         }
-        Strategy::Urw { seed } => run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), e, false),
-        Strategy::Dfs => run_with(model, DfsScheduler::new(None, false), e, false),
+        Strategy::Urw { seed } => {
+            (Strategy::Urw { seed }, run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), e, false))
+        }
+        Strategy::Dfs => (Strategy::Dfs, run_with(model, DfsScheduler::new(None, false), e, false)),
         Strategy::Loom { .. } | Strategy::Threads => {
             unreachable!("not a shuttle scheduler: {}", e.strategy)
         }
@@ -155,6 +161,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         first_failure: failed.then_some(ran.started),
         failures: u64::from(failed),
         preemptions: failed.then_some(ran.preemptions as u64),
+        ran: settings,
         failure: ran.failure.map(|(verdict, schedule)| {
             let replay = crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
             (verdict, replay)

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::executions::Executions;
-use super::{Exploration, Model, Run};
+use super::{Exploration, Model, Run, Strategy};
 use crate::runtime::{self, Runtime};
 use crate::verdict::Verdict;
 
@@ -48,5 +48,14 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         }
     }
     let (reached_window, _) = runs.finish(false);
-    Run { executions, completed: false, reached_window, failure, first_failure, failures, preemptions: None }
+    Run {
+        executions,
+        completed: false,
+        reached_window,
+        failure,
+        first_failure,
+        failures,
+        preemptions: None,
+        ran: Strategy::Threads,
+    }
 }
