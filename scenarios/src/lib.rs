@@ -9,10 +9,14 @@ pub mod cli;
 pub mod expect;
 pub mod export;
 pub mod fuzz;
+pub mod merge;
+pub mod regress;
 pub mod report;
 pub mod run;
 pub mod scaffold;
 pub mod scenario;
+pub mod soak;
+pub mod soakreport;
 pub mod summary;
 
 use harness::Race;
