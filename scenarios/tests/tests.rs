@@ -8,3 +8,4 @@ mod fuzz;
 mod gate;
 mod parsers;
 mod scaffold;
+mod soak;
