@@ -9,3 +9,4 @@ mod gate;
 mod parsers;
 mod scaffold;
 mod soak;
+mod workflow;
