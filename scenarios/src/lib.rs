@@ -6,6 +6,7 @@
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
 
 pub mod cli;
+pub mod direct;
 pub mod expect;
 pub mod export;
 pub mod fuzz;

@@ -9,6 +9,7 @@
 pub(crate) mod out;
 
 mod fuzz;
+mod perf;
 mod replay;
 mod run;
 mod soak;
@@ -174,6 +175,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Measure and print the performance report kept as `reports/PERFORMANCE.md` (timings vary
+    /// from run to run: never part of the gate).
+    Perf {
+        /// Smaller exhaustive budgets and overhead rounds (the file says which mode made it).
+        #[arg(long)]
+        quick: bool,
+    },
     #[command(name = "__world", hide = true)]
     World { race: String, id: String, variant: String, params: String, job: String },
     #[command(name = "__child", hide = true)]
@@ -323,6 +331,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             soak::soak(&dir, &soak::SoakOptions { ids: scenario, seeds, worlds, shard, out, jobs })
         }
         Command::Merge { files, format } => soak::merge(&dir, &files, format),
+        Command::Perf { quick } => perf::perf(&dir, quick),
         Command::List | Command::Child { .. } | Command::World { .. } => unreachable!("handled above"),
     }
 }
