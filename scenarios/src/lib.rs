@@ -6,13 +6,18 @@
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
 
 pub mod cli;
+pub mod direct;
 pub mod expect;
 pub mod export;
 pub mod fuzz;
+pub mod merge;
+pub mod regress;
 pub mod report;
 pub mod run;
 pub mod scaffold;
 pub mod scenario;
+pub mod soak;
+pub mod soakreport;
 pub mod summary;
 
 use harness::Race;

@@ -8,3 +8,5 @@ mod fuzz;
 mod gate;
 mod parsers;
 mod scaffold;
+mod soak;
+mod workflow;

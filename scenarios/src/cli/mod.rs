@@ -9,8 +9,10 @@
 pub(crate) mod out;
 
 mod fuzz;
+mod perf;
 mod replay;
 mod run;
+mod soak;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -135,6 +137,53 @@ enum Command {
         /// The race id: lowercase words joined by `-`, like `stale-cancel`.
         race: String,
     },
+    /// A deep search: every scenario (all by default) × variant × randomized scheduler of its
+    /// portfolio (random, pct, urw) × seed, and with `--worlds N`, N generated worlds per race
+    /// and seed; or shard K of N of it (item index modulo N, over the canonical sorted item
+    /// list). Writes every outcome as JSON for `racecheck merge`; the judgement is merge's.
+    Soak {
+        /// Scenario ids; all (but the committed worlds under `fuzz/`) when none is given.
+        scenario: Vec<String>,
+        /// The seeds: `A..B` (B excluded) or `A..=B`.
+        #[arg(long, value_parser = soak::seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Generated worlds per race with a world generator, per seed.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+        worlds: u32,
+        /// Run shard K of N only.
+        #[arg(long, value_name = "K/N", value_parser = soak::shard, default_value = "1/1")]
+        shard: (u32, u32),
+        /// Write the JSON here (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Explorations at once (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+        jobs: Option<u64>,
+    },
+    /// Merge the shard files of one soak into its report: the same bytes as the soak run
+    /// unsharded, whatever the shards and their order. Exit 1 when a variant contradicts its
+    /// expectation at some seed: expected `holds`, `holds-sampled` or `vacuous` and a seed's
+    /// random/pct/urw found a failure; or expected a failure and a seed's portfolio concluded
+    /// anything else. A generated world contradicts only when a variant expected not to fail
+    /// fails on it; it is then written as a regression scenario under `<scenarios>/fuzz/`
+    /// (never over an existing file). Exit 2 for missing, duplicated or foreign shards.
+    Merge {
+        /// The shard files `racecheck soak` wrote.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output: text, JSON or JUnit XML.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Measure and print the performance report kept as `reports/PERFORMANCE.md` (timings vary
+    /// from run to run: never part of the gate).
+    Perf {
+        /// Smaller exhaustive budgets and overhead rounds (the file says which mode made it).
+        #[arg(long)]
+        quick: bool,
+    },
+    #[command(name = "__world", hide = true)]
+    World { race: String, id: String, variant: String, params: String, job: String },
     #[command(name = "__child", hide = true)]
     Child { path: PathBuf, variant: String, job: String },
 }
@@ -249,6 +298,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::Child { path, variant, job } = cli.command {
         return child(&path, &variant, &job);
     }
+    if let Command::World { race, id, variant, params, job } = cli.command {
+        return soak::world_child(&race, &id, &variant, &params, &job);
+    }
     let dir = scenario_dir(cli.scenarios)?;
     match cli.command {
         Command::Run { scenario, variants, schedulers, budget, seed, jobs, format } => {
@@ -275,7 +327,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::New { race } => new(&dir, &race),
-        Command::List | Command::Child { .. } => unreachable!("handled above"),
+        Command::Soak { scenario, seeds, worlds, shard, out, jobs } => {
+            soak::soak(&dir, &soak::SoakOptions { ids: scenario, seeds, worlds, shard, out, jobs })
+        }
+        Command::Merge { files, format } => soak::merge(&dir, &files, format),
+        Command::Perf { quick } => perf::perf(&dir, quick),
+        Command::List | Command::Child { .. } | Command::World { .. } => unreachable!("handled above"),
     }
 }
 

@@ -1,0 +1,87 @@
+//! `racecheck soak` and `racecheck merge`: shards merged in any order are the unsharded soak, byte
+//! for byte; missing, duplicated and foreign shards are errors that name them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn racecheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racecheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("racecheck runs")
+}
+
+/// A fresh folder for this test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("soak-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+/// Runs `racecheck soak reentry --seeds 1..6` (shard `shard`), into `dir/<file>`.
+fn soak(dir: &Path, shard: &str, file: &str) -> String {
+    let path = dir.join(file).display().to_string();
+    let o = racecheck(&["soak", "reentry", "--seeds", "1..6", "--jobs", "2", "--shard", shard, "--out", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("racecheck soak: shard {shard}: ")));
+    path
+}
+
+fn merge(files: &[&str], format: &str) -> Output {
+    let mut args = vec!["merge", "--format", format];
+    args.extend_from_slice(files);
+    racecheck(&args)
+}
+
+#[test]
+fn three_shards_merged_in_any_order_are_the_unsharded_soak_byte_for_byte() {
+    let dir = scratch("identity");
+    let whole = soak(&dir, "1/1", "whole.json");
+    let shards = [soak(&dir, "1/3", "a.json"), soak(&dir, "2/3", "b.json"), soak(&dir, "3/3", "c.json")];
+    let orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    for format in ["text", "json", "junit"] {
+        let expected = merge(&[&whole], format);
+        assert_eq!(expected.status.code(), Some(0), "{}", String::from_utf8_lossy(&expected.stderr));
+        assert!(!expected.stdout.is_empty());
+        for order in orders {
+            let files: Vec<&str> = order.iter().map(|&i| shards[i].as_str()).collect();
+            let merged = merge(&files, format);
+            assert_eq!(merged.status.code(), Some(0), "{format} {order:?}");
+            assert!(merged.stdout == expected.stdout, "{format}, shards in order {order:?}: not the unsharded report");
+        }
+    }
+    let text = String::from_utf8_lossy(&merge(&[&whole], "text").stdout).into_owned();
+    assert!(text.contains("correct-fix          holds               5  holds-sampled x5"), "{text}");
+    assert!(text.contains("0 contradiction(s)"), "{text}");
+    // The same soak twice: the same bytes.
+    let again = soak(&dir, "1/1", "again.json");
+    assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn missing_duplicated_and_foreign_shards_are_errors_naming_them() {
+    let dir = scratch("errors");
+    let a = soak(&dir, "1/2", "a.json");
+    let err = |o: Output| {
+        assert_eq!(o.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        e
+    };
+    assert!(err(merge(&[&a], "text")).contains("missing shard(s) 2/2"));
+    assert!(err(merge(&[&a, &a], "text")).contains("shard 1/2 given more than once"));
+    let other = dir.join("other.json").display().to_string();
+    let o = racecheck(&["soak", "reentry", "--seeds", "1..2", "--shard", "2/2", "--out", &other]);
+    assert_eq!(o.status.code(), Some(0));
+    let e = err(merge(&[&a, &other], "text"));
+    assert!(e.contains("shards of different soaks") && e.contains("a.json") && e.contains("other.json"), "{e}");
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "{}").unwrap();
+    assert!(err(merge(&[junk.to_str().unwrap()], "text")).contains("not a racecheck soak shard file"));
+    for bad in [["--seeds", "5..2"], ["--seeds", "x"]] {
+        err(racecheck(&["soak", "reentry", bad[0], bad[1]]));
+    }
+    err(racecheck(&["soak", "reentry", "--seeds", "1..2", "--shard", "3/2"]));
+}
