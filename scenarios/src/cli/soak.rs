@@ -165,7 +165,7 @@ pub(super) fn merge(dir: &Path, files: &[PathBuf], format: Format) -> Result<Exi
 pub(super) fn world_child(race: &str, id: &str, variant: &str, params: &str, job: &str) -> Result<ExitCode> {
     let race = crate::find_race(race).ok_or_else(|| bad(format!("unknown race `{race}`")))?;
     let params: toml::Table = toml::from_str(params).map_err(|e| bad(format!("malformed world: {e}")))?;
-    let job = Job::from_arg(job).map_err(bad)?;
+    let job = Job::from_arg(job).map_err(|e| bad(e.to_string()))?;
     let model = race.model(&format!("{id}/{variant}"), variant, &params).map_err(|e| bad(e.to_string()))?;
     isolate::serve(&model, &job);
     Ok(ExitCode::SUCCESS)
