@@ -40,8 +40,8 @@ fn cell_json(c: &Cell) -> Value {
     let o = &c.outcome;
     let mut cell = json!({
         "scheduler": c.exploration.strategy.name(),
-        "strategy": c.exploration.strategy.to_string(),
-        "budget": c.exploration.budget,
+        "strategy": o.ran.as_ref().map_or(&c.exploration.strategy, |r| &r.strategy).to_string(),
+        "budget": o.ran.as_ref().map_or(c.exploration.budget, |r| r.budget),
         "verdict": o.verdict.name(),
         "executions": o.executions,
         "coverage": o.coverage.name(),
@@ -59,8 +59,12 @@ fn cell_json(c: &Cell) -> Value {
         cell["concluded"] = json!(c.concluded().name());
     }
     if let Some(m) = &o.minimal {
-        cell["minimal"] =
-            json!({ "handle": m.handle.to_string(), "preemptions": m.preemptions, "trace": trace_json(&m.trace) });
+        cell["minimal"] = json!({
+            "handle": m.handle.to_string(),
+            "preemptions": m.preemptions,
+            "details": m.verdict.to_string(),
+            "trace": trace_json(&m.trace),
+        });
     }
     if let Some(t) = &o.trace {
         cell["trace"] = trace_json(t);
@@ -148,15 +152,10 @@ pub fn junit(runs: &[ScenarioRun<'_>]) -> String {
                     xml(variant),
                     xml(&c.exploration.strategy.to_string())
                 );
-                let trace = o
-                    .minimal
-                    .as_ref()
-                    .map(|m| &m.trace)
-                    .or(o.trace.as_ref())
-                    .map(harness::Trace::render)
-                    .unwrap_or_default();
-                let handle = o.minimal.as_ref().map(|m| &m.handle).or(o.handle.as_ref());
-                let replay = handle.map(|h| format!("racecheck replay {h}\n")).unwrap_or_default();
+                let view = o.shown(false);
+                let trace = view.map(|v| v.trace.render()).unwrap_or_default();
+                let replay =
+                    view.map(|v| format!("racecheck replay {}\n{}\n", v.handle, v.verdict)).unwrap_or_default();
                 if let Some(why) = failure(c, expected, expected == actual) {
                     failed += 1;
                     let _ = write!(

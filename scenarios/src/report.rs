@@ -34,8 +34,8 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
         let _ = writeln!(out, "\n## {variant}\n");
         let _ = write!(
             out,
-            "{:<26} {:<12} {:>10}  {:<10}  {:>13}  {:>6}",
-            "scheduler", "verdict", "executions", "coverage", "first failure", "window"
+            "{:<26} {:<12} {:>10} {:>10}  {:<10}  {:>13}  {:>6}",
+            "scheduler", "verdict", "budget", "executions", "coverage", "first failure", "window"
         );
         let _ = writeln!(out, "{}", if pinned { "  pinned" } else { "" });
         for c in &cells {
@@ -43,9 +43,10 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
             let first = o.first_failure.map_or_else(|| "-".to_owned(), |n| n.to_string());
             let _ = write!(
                 out,
-                "{:<26} {:<12} {:>10}  {:<10}  {:>13}  {:>6}",
-                c.exploration.strategy.to_string(),
+                "{:<26} {:<12} {:>10} {:>10}  {:<10}  {:>13}  {:>6}",
+                ran(c),
                 o.verdict.name(),
+                ran_budget(c),
                 o.executions,
                 o.coverage.name(),
                 first,
@@ -73,9 +74,9 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
         let mut shown: Vec<(&Cell, String)> = Vec::new();
         for c in cells.iter().filter(|c| c.outcome.verdict.is_failure()) {
             let o = &c.outcome;
-            let _ = writeln!(out, "\n{} found: {}", c.exploration.strategy, o.verdict);
+            let _ = writeln!(out, "\n{} found: {}", ran(c), o.verdict);
             let first = o.preemptions.map_or_else(
-                || match &c.exploration.strategy {
+                || match ran_strategy(c) {
                     harness::Strategy::Loom { preemption_bound: Some(b) } => format!("at most {b} preemptions"),
                     _ => "preemptions not counted".to_owned(),
                 },
@@ -84,19 +85,29 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
             if let Some(h) = &o.handle {
                 let _ = writeln!(out, "as found ({first}): racecheck replay {h}");
             }
-            let (label, trace) = match &o.minimal {
-                Some(m) => {
+            match (&o.minimal, &o.handle, &o.ran) {
+                (Some(m), _, _) => {
                     let _ = writeln!(out, "fewest preemptions ({}): racecheck replay {}", m.preemptions, m.handle);
-                    ("trace (fewest preemptions)", &m.trace)
                 }
-                None => match &o.trace {
-                    Some(t) => ("trace (as found)", t),
-                    None => continue,
-                },
-            };
-            let text = if trace.events.is_empty() { "  (no events)\n".to_owned() } else { trace.render() };
+                (None, Some(_), Some(ran)) => {
+                    let _ = writeln!(
+                        out,
+                        "fewest preemptions: not found within the minimiser's budget of {} executions",
+                        ran.minimize_budget
+                    );
+                }
+                _ => {}
+            }
+            let Some(view) = o.shown(false) else { continue };
+            if view.verdict != &o.verdict {
+                // The fewest-preemptions execution fails the same way with other values: its
+                // own violation goes with its own trace.
+                let _ = writeln!(out, "which fails with: {}", view.verdict);
+            }
+            let label = format!("trace ({})", view.label());
+            let text = if view.trace.events.is_empty() { "  (no events)\n".to_owned() } else { view.trace.render() };
             if let Some((same, _)) = shown.iter().find(|(_, t)| *t == text) {
-                let _ = writeln!(out, "{label}: the same as under {}", same.exploration.strategy);
+                let _ = writeln!(out, "{label}: the same as under {}", ran(same));
             } else {
                 let _ = writeln!(out, "{label}:\n{text}");
                 shown.push((c, text));
@@ -106,24 +117,30 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
     out
 }
 
-/// The counterexample a variant's report shows first: the first failing cell's, with the
-/// fewest preemptions where that search finished.
-fn shown<'c>(cells: &[&'c Cell]) -> Option<(&'c Cell, &'c harness::Handle, &'c harness::Trace, Option<u64>)> {
-    let c = cells.iter().find(|c| c.outcome.verdict.is_failure())?;
-    match (&c.outcome.minimal, &c.outcome.handle, &c.outcome.trace) {
-        (Some(m), _, _) => Some((c, &m.handle, &m.trace, Some(m.preemptions))),
-        (None, Some(h), Some(t)) => Some((c, h, t, c.outcome.preemptions)),
-        _ => None,
-    }
+/// The scheduler as it ran (its own account), else as it was asked for.
+fn ran_strategy(c: &Cell) -> &harness::Strategy {
+    c.outcome.ran.as_ref().map_or(&c.exploration.strategy, |r| &r.strategy)
 }
 
-/// The picture of a variant's counterexample: its file name under `reports/` and its SVG.
+/// The scheduler's label, with the settings that ran.
+fn ran(c: &Cell) -> String {
+    ran_strategy(c).to_string()
+}
+
+/// The budget that ran, else the one asked for.
+fn ran_budget(c: &Cell) -> u64 {
+    c.outcome.ran.as_ref().map_or(c.exploration.budget, |r| r.budget)
+}
+
+/// The picture of a variant's counterexample: its file name under `reports/` and its SVG, from
+/// the first failing cell's shown counterexample.
 fn picture(scenario: &str, variant: &str, cells: &[&Cell]) -> Option<(String, String)> {
-    let (c, handle, trace, preemptions) = shown(cells)?;
-    let title = format!("{scenario} / {variant}: {}", c.outcome.verdict);
-    let count = preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
-    let subtitle = format!("racecheck replay {handle}{count}");
-    Some((format!("svg/{scenario}.{variant}.svg"), harness::svg::render(trace, &title, &subtitle)))
+    let c = cells.iter().find(|c| c.outcome.verdict.is_failure())?;
+    let view = c.outcome.shown(false)?;
+    let title = format!("{scenario} / {variant}: {}", view.verdict);
+    let count = view.preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
+    let subtitle = format!("racecheck replay {}{count}", view.handle);
+    Some((format!("svg/{scenario}.{variant}.svg"), harness::svg::render(view.trace, &title, &subtitle)))
 }
 
 /// Every picture a scenario run's report links to: file name under `reports/`, and SVG.

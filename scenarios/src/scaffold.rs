@@ -24,6 +24,17 @@ pub struct Scaffold {
     pub registry: PathBuf,
 }
 
+/// The longest race id: its file name, `<id>.toml`, must fit every file system (255 bytes).
+const MAX_ID: usize = 64;
+
+/// Rust's keywords, strict and reserved: a race's module cannot be called any of them.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
+    "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
 /// Writes a new race `id` into the workspace at `root`; an error says what is wrong with `id`
 /// or the workspace, and writes nothing.
 pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
@@ -33,7 +44,17 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
         && !id.contains("--")
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
-        return Err(format!("`{id}` is not a race id; expected lowercase words joined by `-`, like `stale-cancel`"));
+        let shown: String = id.chars().take(40).collect();
+        return Err(format!("`{shown}` is not a race id; expected lowercase words joined by `-`, like `stale-cancel`"));
+    }
+    if id.len() > MAX_ID {
+        return Err(format!("a race id has at most {MAX_ID} characters; this one has {}", id.len()));
+    }
+    if KEYWORDS.contains(&id.replace('-', "_").as_str()) {
+        return Err(format!(
+            "`{id}` cannot be a race id: `{}` is a Rust keyword, and the race's module needs its name",
+            id.replace('-', "_")
+        ));
     }
     if crate::find_race(id).is_some() {
         return Err(format!("race `{id}` already exists"));
@@ -56,6 +77,7 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
         }
     }
     let listed = std::fs::read_to_string(&registry).map_err(|e| format!("cannot read {}: {e}", registry.display()))?;
+    let before = listed.clone();
     let Some(at) = listed.find(MARKER) else {
         return Err(format!("{} has no `{MARKER}` line", registry.display()));
     };
@@ -63,12 +85,33 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
     let listed = format!("{}        {file}::RACE,\n{}", &listed[..line_start], &listed[line_start..]);
     let updated =
         with_mod_line(&listed, &file).ok_or_else(|| format!("{} has no `pub mod` lines", registry.display()))?;
-    let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write(&model, &fill(MODEL))?;
-    write(&scenario, &fill(SCENARIO))?;
-    write(&registry, &updated)?;
+    // All or nothing: each file is written beside its place first, then moved into place; a
+    // failure at any point removes what this call wrote, so a second try starts clean.
+    let staged = [(model.clone(), fill(MODEL)), (scenario.clone(), fill(SCENARIO)), (registry.clone(), updated)];
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut result = Ok(());
+    for (path, text) in &staged {
+        let temp = path.with_extension("racecheck-new");
+        let step = std::fs::write(&temp, text)
+            .and_then(|()| std::fs::rename(&temp, path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()));
+        let _ = std::fs::remove_file(&temp);
+        if let Err(e) = step {
+            result = Err(e);
+            break;
+        }
+        written.push(path.clone());
+    }
+    if let Err(e) = result {
+        for path in written {
+            if path == registry {
+                let _ = std::fs::write(&registry, &before);
+            } else {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        return Err(e);
+    }
     Ok(Scaffold { model, scenario, registry })
 }
 

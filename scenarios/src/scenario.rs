@@ -3,6 +3,7 @@
 //! ```toml
 //! race = "reentry"                   # the race the scenario runs (see `racecheck list`)
 //! step_limit = 20000                 # optional: facade operations per execution
+//! timeout_secs = 600                 # optional: wall-clock seconds per exploration (verdict `timeout`)
 //! notes = ["No dfs: ..."]            # optional: what the report says about the scenario
 //!
 //! [params]                           # the race's own parameters (its module documents them)
@@ -112,6 +113,8 @@ pub struct Scenario {
     pub schedulers: Vec<Scheduled>,
     /// Facade operations per execution, for every exploration of the scenario.
     pub step_limit: u64,
+    /// Wall-clock seconds per exploration, for every exploration of the scenario.
+    pub timeout_secs: u64,
     /// The expected verdict of each variant, in the race's variant order.
     pub expect: Vec<(&'static str, Expected)>,
     /// What the report should say about the scenario itself (a scheduler left out, and why).
@@ -152,6 +155,8 @@ struct Raw {
     race: Spanned<String>,
     #[serde(default)]
     step_limit: Option<u64>,
+    #[serde(default)]
+    timeout_secs: Option<u64>,
     #[serde(default)]
     notes: Vec<String>,
     #[serde(default)]
@@ -208,10 +213,17 @@ pub fn parse(
         at(raw.race.span().start, format!("unknown race `{}`; `racecheck list` shows the races", raw.race.get_ref()))
     })?;
     let step_limit = raw.step_limit.unwrap_or(harness::explore::DEFAULT_STEP_LIMIT);
-    if step_limit < 100 {
+    if !(100..=MAX_STEP_LIMIT).contains(&step_limit) {
         return Err(at(
             0,
-            format!("`step_limit = {step_limit}` is too small; expected at least 100 facade operations"),
+            format!("`step_limit = {step_limit}` is out of range; expected 100 to {MAX_STEP_LIMIT} facade operations"),
+        ));
+    }
+    let timeout_secs = raw.timeout_secs.unwrap_or(harness::explore::DEFAULT_TIMEOUT_SECS);
+    if !(1..=MAX_TIMEOUT_SECS).contains(&timeout_secs) {
+        return Err(at(
+            0,
+            format!("`timeout_secs = {timeout_secs}` is out of range; expected 1 to {MAX_TIMEOUT_SECS} seconds"),
         ));
     }
     let mut schedulers = Vec::new();
@@ -220,6 +232,7 @@ pub fn parse(
             at(if key_line { s.get_ref().scheduler.span().start } else { s.span().start }, m)
         })?;
         e.step_limit = step_limit;
+        e.timeout_secs = timeout_secs;
         if matches!(e.strategy, Strategy::Loom { .. }) && race.threads() + 1 > harness::explore::LOOM_MAX_THREADS {
             return Err(at(
                 s.span().start,
@@ -248,10 +261,26 @@ pub fn parse(
         Some(p) => (p.get_ref().clone(), p.span().start),
         None => (toml::Table::new(), 0),
     };
+    if let Some((key, len)) = longest_list(&params).filter(|(_, len)| *len > MAX_PARAM_LIST) {
+        return Err(at(
+            params_at,
+            format!("[params]: `{key}` has {len} entries; a world this large is refused (at most {MAX_PARAM_LIST})"),
+        ));
+    }
     // Build one model now, so that bad parameters are reported here, with the file and line.
     race.model(&format!("{id}/{}", race.variants()[0]), race.variants()[0], &params)
         .map_err(|e| at(params_at, format!("[params]: {e}")))?;
-    Ok(Scenario { id, path: path.to_owned(), race, params, schedulers, step_limit, expect, notes: raw.notes })
+    Ok(Scenario {
+        id,
+        path: path.to_owned(),
+        race,
+        params,
+        schedulers,
+        step_limit,
+        timeout_secs,
+        expect,
+        notes: raw.notes,
+    })
 }
 
 /// A table of `variant = "verdict"`, checked against the race, in the race's variant order.
@@ -329,6 +358,28 @@ fn exploration(s: &RawScheduler) -> Result<Exploration, (String, bool)> {
     }
     let budget = check_budget(s.budget).map_err(entry)?;
     Ok(Exploration::new(strategy, budget))
+}
+
+/// The most facade operations one execution may be given.
+pub const MAX_STEP_LIMIT: u64 = 10_000_000;
+
+/// The most wall-clock seconds one exploration may be given (a day).
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// The most entries a list in `[params]` may have (ticks, exits, workers, …): every entry is
+/// an event every execution plays, and the models' worlds are small on purpose.
+pub const MAX_PARAM_LIST: usize = 256;
+
+/// The longest list in `table`, nested tables included: its key and its length.
+fn longest_list(table: &toml::Table) -> Option<(String, usize)> {
+    table
+        .iter()
+        .filter_map(|(key, value)| match value {
+            toml::Value::Array(a) => Some((key.clone(), a.len())),
+            toml::Value::Table(t) => longest_list(t),
+            _ => None,
+        })
+        .max_by_key(|(_, len)| *len)
 }
 
 /// The most executions one exploration may be given.

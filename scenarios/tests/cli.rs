@@ -80,11 +80,13 @@ fn handles_and_traces(out: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some((_, handle)) = l.split_once("): racecheck replay ") else { continue };
-        let Some(label) = lines.get(i + 1) else { continue };
+        // A counterexample whose own violation differs from the one found says so first.
+        let at = if lines.get(i + 1).is_some_and(|l| l.starts_with("which fails with: ")) { i + 2 } else { i + 1 };
+        let Some(label) = lines.get(at) else { continue };
         if !(label.starts_with("trace (") && label.ends_with("):")) {
             continue;
         }
-        let trace: Vec<&str> = lines[i + 2..].iter().take_while(|l| !l.is_empty()).copied().collect();
+        let trace: Vec<&str> = lines[at + 1..].iter().take_while(|l| !l.is_empty()).copied().collect();
         found.push((handle.to_owned(), trace.join("\n")));
     }
     found

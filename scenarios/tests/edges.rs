@@ -201,3 +201,85 @@ fn errors_are_one_line_and_never_echo_a_whole_input() {
     assert!(err.contains("broken.toml:2"), "{err}");
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
+
+#[test]
+fn racecheck_new_refuses_keywords_and_long_names_and_writes_all_or_nothing() {
+    let dir = temp("new");
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).expect("a scenario folder");
+    std::fs::create_dir_all(dir.join("models/src/races")).expect("a races folder");
+    let registry = "pub mod reentry;\n\npub fn all() {\n    // racecheck new: registry lines go above this one.\n}\n";
+    std::fs::write(dir.join("models/src/races/mod.rs"), registry).expect("a registry");
+    let d = scenarios.display().to_string();
+    let long = format!("a{}", "-b".repeat(125));
+    for (name, expected) in [("fn", "Rust keyword"), ("self", "Rust keyword"), (long.as_str(), "at most 64")] {
+        let err = one_line_error(&racecheck(&["--scenarios", &d, "new", name]));
+        assert!(err.contains(expected), "{name}: {err}");
+    }
+    // A registry that cannot be written (a folder in its way) leaves nothing behind either.
+    std::fs::create_dir_all(scenarios.join("blocked-race.toml")).expect("a folder in the way");
+    let err = one_line_error(&racecheck(&["--scenarios", &d, "new", "blocked-race"]));
+    assert!(err.contains("already exists"), "{err}");
+    std::fs::remove_dir_all(scenarios.join("blocked-race.toml")).expect("clear the way");
+    let models = std::fs::read_dir(dir.join("models/src/races")).expect("the races folder").count();
+    assert_eq!(models, 1, "only the registry is there");
+    assert_eq!(std::fs::read_to_string(dir.join("models/src/races/mod.rs")).expect("the registry"), registry);
+    let made = racecheck(&["--scenarios", &d, "new", "fine-race"]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    assert!(dir.join("models/src/races/fine_race.rs").is_file() && scenarios.join("fine-race.toml").is_file());
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[test]
+fn an_exploration_past_its_wall_clock_limit_is_a_timeout_not_a_hang() {
+    let dir = temp("timeout");
+    let scenario = "race = \"selftest\"\nstep_limit = 10000000\ntimeout_secs = 1\n\n[[schedulers]]\nscheduler = \"random\"\nseed = 1\nbudget = 1000\n\n[expect]\nlost-update = \"violated\"\nlocked-update = \"holds-sampled\"\ndeadlock = \"deadlock\"\nspin = \"timeout\"\nmodel-panic = \"model-panic\"\nservice-only = \"violated\"\ntwo-preemptions = \"violated\"\nretry-update = \"holds-sampled\"\n";
+    std::fs::write(dir.join("slow.toml"), scenario).expect("write the scenario");
+    let started = std::time::Instant::now();
+    let o = racecheck(&["--scenarios", &dir.display().to_string(), "run", "--variant", "spin"]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(out.contains("spin             timeout      timeout      ok"), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[test]
+fn a_budget_bounds_the_minimiser_and_a_huge_world_is_refused_at_load() {
+    // Random finds the two-preemption bug at its 11th execution; `--budget 11` leaves the
+    // minimiser 11 executions, too few for bounds 0 to 2, and the report says so.
+    let args = ["run", "selftest", "--variant", "two-preemptions", "--scheduler", "random", "--budget", "11"];
+    let out = text(&racecheck(&args).stdout);
+    assert!(out.contains("random(seed=1) found: violated"), "{out}");
+    assert!(out.contains("fewest preemptions: not found within the minimiser's budget of 11 executions"), "{out}");
+    assert!(out.contains("trace (as found):"), "{out}");
+    let dir = temp("huge");
+    let ticks = vec!["\"99.50\""; 3000].join(", ");
+    let scenario = format!("race = \"emergency-stop\"\n[params]\nticks = [{ticks}]\n[[schedulers]]\nscheduler = \"random\"\nseed = 1\nbudget = 1\n[expect]\nbefore = \"violated\"\ndocumented-fix = \"violated\"\ncorrect-fix = \"holds\"\n");
+    std::fs::write(dir.join("huge.toml"), scenario).expect("write the scenario");
+    let err = one_line_error(&racecheck(&["--scenarios", &dir.display().to_string(), "run"]));
+    assert!(err.contains("huge.toml:2") && err.contains("3000 entries"), "{err}");
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[test]
+fn a_stale_handle_is_one_line_and_exit_2() {
+    for handle in [
+        "reentry/documented-fix/shuttle:0.a3c7b9ac2a5zzzz",
+        "reentry/documented-fix/shuttle:0.a3c7b9ac2a5b9999",
+        "reentry/correct-fix/shuttle:0.a3c7b9ac2a5",
+        "reentry/documented-fix/shuttle:0.a3c7",
+    ] {
+        let o = racecheck(&["replay", handle]);
+        let err = one_line_error(&o);
+        assert!(err.contains("does not reproduce an execution"), "{handle}: {err}");
+        assert_eq!(text(&o.stdout), "", "{handle}: nothing is printed before the error");
+    }
+    let err = one_line_error(&racecheck(&[
+        "replay",
+        "reentry/documented-fix/loom:3:18",
+        "--loom-checkpoint",
+        "/nonexistent/dir/f",
+    ]));
+    assert!(err.contains("does not exist"), "{err}");
+}

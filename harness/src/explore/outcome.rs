@@ -170,13 +170,9 @@ impl Outcome {
                 preemptions: Some(m.preemptions),
                 fewest: true,
             }),
-            (_, Some(handle), Some(trace)) => Some(Shown {
-                verdict: &self.verdict,
-                handle,
-                trace,
-                preemptions: self.preemptions,
-                fewest: false,
-            }),
+            (_, Some(handle), Some(trace)) => {
+                Some(Shown { verdict: &self.verdict, handle, trace, preemptions: self.preemptions, fewest: false })
+            }
             _ => None,
         }
     }

@@ -142,9 +142,10 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
             (Strategy::Random { seed }, run_with(model, RandomScheduler::new_from_seed(seed, iterations), e, false))
         }
         // Note the order: `PctScheduler::new_from_seed(seed, depth, iterations)`.
-        Strategy::Pct { seed, depth } => {
-            (Strategy::Pct { seed, depth }, run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false))
-        }
+        Strategy::Pct { seed, depth } => (
+            Strategy::Pct { seed, depth },
+            run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false),
+        ),
         Strategy::Urw { seed } => {
             (Strategy::Urw { seed }, run_with(model, UrwRandomScheduler::new_from_seed(seed, iterations), e, false))
         }

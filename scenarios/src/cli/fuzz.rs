@@ -85,15 +85,14 @@ pub(super) fn fuzz(dir: &Path, f: &crate::fuzz::Fuzz) -> Result<ExitCode> {
         let count = o.preemptions.map_or_else(String::new, |p| format!(", {p} preemptions"));
         out!("as found (execution {}{count}): racecheck replay {h}", o.first_failure.unwrap_or(0));
     }
-    let (label, trace) = match &o.minimal {
-        Some(m) => {
-            out!("minimal schedule ({} preemptions): racecheck replay {}", m.preemptions, m.handle);
-            ("trace (fewest preemptions)", Some(&m.trace))
+    if let Some(m) = &o.minimal {
+        out!("minimal schedule ({} preemptions): racecheck replay {}", m.preemptions, m.handle);
+    }
+    if let Some(view) = o.shown(false) {
+        if view.verdict != &o.verdict {
+            out!("which fails with: {}", view.verdict);
         }
-        None => ("trace (as found)", o.trace.as_ref()),
-    };
-    if let Some(trace) = trace {
-        out!("{label}:\n{}", trace.render());
+        out!("trace ({}):\n{}", view.label(), view.trace.render());
     }
     Ok(ExitCode::from(1))
 }

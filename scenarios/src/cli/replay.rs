@@ -54,35 +54,36 @@ pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<
     out!("race `{}` ({}), variant {variant}", s.race.id(), s.race.source());
     out!("verdict: {}", outcome.verdict);
     let own = outcome.preemptions.map_or_else(|| "not counted under loom".to_owned(), |p| p.to_string());
-    let (shown, shown_handle, shown_preemptions) = match &outcome.minimal {
-        Some(m) if m.handle == handle => {
+    let view = outcome.shown(false);
+    match (&outcome.minimal, &view) {
+        (Some(m), _) if m.handle == handle => {
             out!("preemptions: {} (no execution with fewer fails this way)", m.preemptions);
             out!("trace:");
-            (Some(&m.trace), &m.handle, Some(m.preemptions))
         }
-        Some(m) => {
+        (Some(m), Some(view)) => {
             out!("preemptions: {own} as found; the same failure with the fewest, {}:", m.preemptions);
             out!("  racecheck replay {}", m.handle);
             out!("  (`--as-found` shows the handle's own execution)");
+            if view.verdict != &outcome.verdict {
+                out!("which fails with: {}", view.verdict);
+            }
             out!("trace (fewest preemptions):");
-            (Some(&m.trace), &m.handle, Some(m.preemptions))
         }
-        None => {
+        _ => {
             out!("preemptions: {own}");
             out!("trace:");
-            (outcome.trace.as_ref(), &handle, outcome.preemptions)
         }
-    };
-    if let Some(trace) = shown {
+    }
+    if let Some(view) = view {
         if options.step {
-            step_through(trace)?;
+            step_through(view.trace)?;
         } else {
-            out!("{}", trace.render());
+            out!("{}", view.trace.render());
         }
         if let Some(path) = &options.svg {
-            let title = format!("{} / {variant}: {}", s.id, outcome.verdict);
-            let count = shown_preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
-            let svg = harness::svg::render(trace, &title, &format!("racecheck replay {shown_handle}{count}"));
+            let title = format!("{} / {variant}: {}", s.id, view.verdict);
+            let count = view.preemptions.map_or_else(String::new, |p| format!(" ({p} preemptions)"));
+            let svg = harness::svg::render(view.trace, &title, &format!("racecheck replay {}{count}", view.handle));
             std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
             out!("picture: {}", path.display());
         }

@@ -57,6 +57,7 @@ fn portfolio(s: &Scenario, options: &RunOptions) -> Vec<Scheduled> {
         if from_file.is_empty() {
             let mut e = Exploration::new(name.strategy(options.seed.unwrap_or(1)), options.budget.unwrap_or(1000));
             e.step_limit = s.step_limit;
+            e.timeout_secs = s.timeout_secs;
             chosen.push(Scheduled { exploration: e, expect: Vec::new() });
         } else {
             chosen.extend(from_file);
@@ -64,6 +65,8 @@ fn portfolio(s: &Scenario, options: &RunOptions) -> Vec<Scheduled> {
     }
     for e in &mut chosen {
         if let Some(b) = options.budget {
+            // `--budget` bounds every search of the run, the minimiser's included.
+            e.exploration.minimize_budget = e.exploration.minimize_budget.min(b);
             if e.exploration.budget != b {
                 e.exploration.budget = b;
                 e.expect.clear();
