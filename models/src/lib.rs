@@ -11,6 +11,7 @@
 
 pub mod actors;
 pub mod bot80_20;
+pub mod faults;
 pub mod races;
 pub mod variants;
 pub mod world;

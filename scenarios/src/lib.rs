@@ -22,10 +22,12 @@ pub mod summary;
 
 use harness::Race;
 
-/// Every race the command line knows: the models' races, and the harness's own `selftest`.
+/// Every race the command line knows: the models' races, the harness's own `selftest`, and the
+/// simulated world's `world-faults`.
 pub fn races() -> Vec<&'static dyn Race> {
     let mut races = models::races::all();
     races.push(&harness::selftest::SelfTest);
+    races.push(models::faults::RACE);
     races
 }
 
