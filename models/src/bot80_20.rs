@@ -13,7 +13,7 @@ use std::fmt::Debug;
 
 use harness::sync::{Mutex, MutexGuard};
 
-use crate::world::{OrderId, Price};
+use crate::world::{Broker, Kind, OrderId, Price, Refused, Side};
 
 /// An order id the correct fixes can reserve: none, reserved by a thread that is placing the
 /// order, or live. (Races whose fixes never reserve keep the bot's `Option<OrderId>`.)
@@ -152,6 +152,28 @@ where
         should
     }
 
+    /// `place_or_update_sell_stop`'s checks (RACE #8) before moving the stop to `new_stop`: the
+    /// stop order to modify (or none, to place one), or `None` when there is no position (or,
+    /// `locked`, the stop is already there). Unlocked (`before`) one read a field; `locked`,
+    /// `current_sl_order_id` copied under `_state_lock`.
+    pub fn sl_order_to_update(&self, locked: bool, new_stop: Price) -> Option<Stop>
+    where
+        Stop: Copy + Debug + Shown,
+    {
+        if !locked {
+            if !self.read("in_position", |s| s.in_position) {
+                return None;
+            }
+            return Some(self.read("sl_order_id", |s| s.sl_order_id));
+        }
+        let s = self.lock();
+        if !s.in_position || s.stop_loss == Some(new_stop) {
+            return None;
+        }
+        tracing::info!("under lock: current_sl_order_id = {}", self.show(&s.sl_order_id));
+        Some(s.sl_order_id)
+    }
+
     /// The polling thread's retry check (RACE #9): a retry pending, no position, no entry
     /// order; `locked`, under `_state_lock` and with attempts left.
     pub fn should_retry(&self, locked: bool) -> bool {
@@ -168,6 +190,11 @@ where
         tracing::info!("under lock: should_retry = {should}");
         should
     }
+}
+
+/// The bot's entry order: a buy-stop for one share of `symbol` at `entry_price`.
+pub fn send_buy_stop(broker: &impl Broker, symbol: &str, entry_price: Price) -> Result<OrderId, Refused> {
+    broker.place(symbol, Kind::Entry, Side::Buy, 1, Some(entry_price))
 }
 
 impl From<Slot> for Option<OrderId> {

@@ -190,21 +190,8 @@ impl Bot {
     /// `place_or_update_sell_stop` (RACE #8): the checks, then place the stop or move the one
     /// there.
     fn place_or_update_sell_stop(&self, new_stop: Price) {
-        let current = match self.variant {
-            Variant::Before => {
-                if !self.state.read("in_position", |s| s.in_position) {
-                    return;
-                }
-                self.state.read("sl_order_id", |s| s.sl_order_id)
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                if !s.in_position || s.stop_loss == Some(new_stop) {
-                    return;
-                }
-                tracing::info!("under lock: current_sl_order_id = {:?}", s.sl_order_id);
-                s.sl_order_id
-            }
+        let Some(current) = self.state.sl_order_to_update(self.variant != Variant::Before, new_stop) else {
+            return;
         };
         self.place_stop(current, new_stop);
     }
@@ -237,13 +224,7 @@ impl Bot {
     /// Checks the stop-order invariants against the broker's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Stop && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Stop, symbol);
         let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
         harness::ensure!(
             live.len() <= 1,
@@ -268,7 +249,7 @@ impl Bot {
 fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
-    let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
+    let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
     broker.fill(entry, 1);
     let bot = Arc::new(Bot {
         variant,

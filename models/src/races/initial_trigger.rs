@@ -49,7 +49,7 @@ use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
 use crate::variants::Variant;
-use crate::world::{Behaviour, Kind, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Kind, Price, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
@@ -212,7 +212,7 @@ impl Bot {
     /// Places the buy-stop at the broker and records the outcome.
     fn send_entry(&self) {
         let p = &self.params;
-        let placed = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price));
+        let placed = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price);
         let mut s = self.state.lock();
         match placed {
             Ok(id) => {

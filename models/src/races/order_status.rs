@@ -63,7 +63,7 @@ use serde::Deserialize;
 
 use crate::bot80_20::{State, Style, SymbolState};
 use crate::variants::Variant;
-use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Kind, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
@@ -173,7 +173,7 @@ impl Bot {
             return;
         }
         let p = &self.params;
-        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
         let mut s = self.state.lock();
@@ -212,13 +212,7 @@ impl Bot {
     /// Checks both invariants against the broker.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Entry, symbol);
         let position = self.broker.position(symbol);
         let (tracked, in_position) = {
             let s = self.state.lock();

@@ -46,7 +46,7 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
-use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Broker, Kind, Price, SimBroker};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
@@ -190,7 +190,7 @@ impl<B: Broker> Bot<B> {
             }
         }
         let p = &self.params;
-        let placed = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price));
+        let placed = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price);
         let mut s = self.state.lock();
         match placed {
             Ok(id) => {
@@ -211,13 +211,7 @@ impl Bot {
     /// Checks both invariants against the broker's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Entry, symbol);
         let position = self.broker.position(symbol);
         let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
         harness::ensure!(
@@ -278,7 +272,7 @@ mod tests {
     use std::sync::{Arc, OnceLock, Weak};
 
     use super::*;
-    use crate::world::{MockBroker, Refused};
+    use crate::world::{MockBroker, OrderId, Refused, Side};
 
     /// The poll's retry, with the tick's re-entry inside its first placement. `answers` are the
     /// broker's answers to the placements, in order: exactly that many placements, each of the

@@ -50,7 +50,7 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Shown, State, Style, SymbolState};
-use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Broker, Kind, OrderId, Price, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
@@ -234,7 +234,7 @@ impl<B: Broker> Bot<B> {
             return;
         }
         let p = &self.params;
-        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
         let mut s = self.state.lock();
@@ -269,7 +269,7 @@ impl Bot {
 fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
-    let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
+    let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
     let bot = Arc::new(Bot::new(variant, p, broker, entry));
     let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick());
     let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());

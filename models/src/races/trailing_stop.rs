@@ -171,21 +171,8 @@ impl Bot {
 
     /// `place_or_update_sell_stop` (RACE #8): the checks, then modify the stop or place one.
     fn place_or_update_sell_stop(&self, new_stop: Price) {
-        let current = match self.variant {
-            Variant::Before => {
-                if !self.state.read("in_position", |s| s.in_position) {
-                    return;
-                }
-                self.state.read("sl_order_id", |s| s.sl_order_id)
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                if !s.in_position || s.stop_loss == Some(new_stop) {
-                    return;
-                }
-                tracing::info!("under lock: current_sl_order_id = {}", s.sl_order_id.shown());
-                s.sl_order_id
-            }
+        let Some(current) = self.state.sl_order_to_update(self.variant != Variant::Before, new_stop) else {
+            return;
         };
         let placed = self.send_stop(current, new_stop).filter(|_| current.is_none());
         if let Some(id) = placed {
