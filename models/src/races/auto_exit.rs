@@ -51,6 +51,7 @@ use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::{State, Style, SymbolState};
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
@@ -90,14 +91,6 @@ impl Default for Params {
 
 impl harness::race::Params for Params {}
 
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    in_position: bool,
-    sl_order_id: Option<OrderId>,
-    qty: u64,
-}
-
 /// An order update as the WebSocket delivers it: the order, and its new status.
 type Update = (OrderId, Status);
 
@@ -105,7 +98,7 @@ type Update = (OrderId, Status);
 struct Bot {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State,
     /// The simulated clock (`HHMM`), advanced by the tick thread.
     clock: AtomicU64,
     /// Order updates sent by the broker, not yet handled by the WebSocket thread.
@@ -115,17 +108,14 @@ struct Bot {
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read(&self.state, field, f)
-    }
-
     /// `on_order_update` for every update that has arrived: a filled stop closes the position.
     fn on_order_updates(&self) {
         let updates = std::mem::take(&mut *self.updates.lock());
         for (id, status) in updates {
             let stop_filled = match self.variant {
-                Variant::Before => status == Status::Filled && self.read("sl_order_id", |s| s.sl_order_id) == Some(id),
+                Variant::Before => {
+                    status == Status::Filled && self.state.read("sl_order_id", |s| s.sl_order_id) == Some(id)
+                }
                 Variant::DocumentedFix | Variant::CorrectFix => {
                     status == Status::Filled && self.state.lock().sl_order_id == Some(id)
                 }
@@ -148,8 +138,8 @@ impl Bot {
         let cutoff = self.params.exit_cutoff;
         let (should_auto_exit, sl_to_cancel) = match self.variant {
             Variant::Before => {
-                let should = self.read("in_position", |s| s.in_position) && ts >= cutoff;
-                let sl = if should { self.read("sl_order_id", |s| s.sl_order_id) } else { None };
+                let should = self.state.read("in_position", |s| s.in_position) && ts >= cutoff;
+                let sl = if should { self.state.read("sl_order_id", |s| s.sl_order_id) } else { None };
                 (should, sl)
             }
             Variant::DocumentedFix | Variant::CorrectFix => {
@@ -181,7 +171,7 @@ impl Bot {
             }
         }
         let qty = match self.variant {
-            Variant::Before => self.read("qty", |s| s.qty),
+            Variant::Before => self.state.read("qty", |s| s.qty),
             Variant::DocumentedFix => self.state.lock().qty,
             Variant::CorrectFix => {
                 // The stop is no longer live (cancelled, or filled): the position is stable now.
@@ -241,7 +231,10 @@ fn execution(variant: Variant, params: &Params) {
     let bot = Arc::new(Bot {
         variant,
         params: p.clone(),
-        state: Mutex::new(SymbolState { in_position: true, sl_order_id: Some(stop), qty: p.qty }),
+        state: State::new(
+            SymbolState { in_position: true, sl_order_id: Some(stop), qty: p.qty, ..SymbolState::default() },
+            Style::Debug,
+        ),
         clock: AtomicU64::new(0),
         updates: Mutex::new(Vec::new()),
         broker,

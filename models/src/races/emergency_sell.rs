@@ -235,13 +235,7 @@ impl Bot {
     fn check(&self) {
         let sym = &self.params.symbol;
         let held = self.broker.position(sym);
-        let sells: Vec<String> = self
-            .broker
-            .requests()
-            .into_iter()
-            .filter(|r| r.what.starts_with("place"))
-            .map(|r| format!("{}: {}", r.actor, r.what))
-            .collect();
+        let sells = self.broker.placements();
         harness::ensure!(
             held >= 0,
             INVARIANT,

@@ -38,10 +38,11 @@
 //! marking the position and recording its stop.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{Arc, Mutex};
+use harness::sync::Arc;
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::{Slot, State, Style, SymbolState};
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
@@ -79,40 +80,18 @@ impl Default for Params {
 
 impl harness::race::Params for Params {}
 
-/// `sl_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sl {
-    None,
-    Placing,
-    Order(OrderId),
-}
-
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    in_position: bool,
-    entry_order_id: Option<OrderId>,
-    stop_loss: Option<Price>,
-    sl_order_id: Sl,
-}
-
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State<Option<OrderId>, Slot>,
     broker: SimBroker,
     window: Overlap,
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read(&self.state, field, f)
-    }
-
     /// Writes the emergency `stop_loss`, checking it lowers nothing (the caller holds the lock).
-    fn write_emergency_sl(s: &mut SymbolState, emergency_sl: Price) {
+    fn write_emergency_sl(s: &mut SymbolState<Option<OrderId>, Slot>, emergency_sl: Price) {
         harness::ensure!(
             s.stop_loss.is_none_or(|sl| emergency_sl >= sl),
             INVARIANT_NOT_LOWERED,
@@ -130,19 +109,19 @@ impl Bot {
         let emergency_sl = Price(emergency_sl);
         let sl_order_missing = match self.variant {
             Variant::Before => {
-                if !self.read("in_position", |s| s.in_position) {
+                if !self.state.read("in_position", |s| s.in_position) {
                     return;
                 }
-                if self.read("stop_loss", |s| s.stop_loss).is_none() {
+                if self.state.read("stop_loss", |s| s.stop_loss).is_none() {
                     Self::write_emergency_sl(&mut self.state.lock(), emergency_sl);
                 }
-                self.read("sl_order_id", |s| s.sl_order_id) == Sl::None
+                self.state.read("sl_order_id", |s| s.sl_order_id) == Slot::None
             }
             Variant::DocumentedFix => {
                 let (stop_loss_missing, sl_order_missing) = {
                     let s = self.state.lock();
                     let check = s.in_position;
-                    let flags = (check && s.stop_loss.is_none(), check && s.sl_order_id == Sl::None);
+                    let flags = (check && s.stop_loss.is_none(), check && s.sl_order_id == Slot::None);
                     tracing::info!("under lock: in_position = {check}, (stop_loss, sl_order) missing = {flags:?}");
                     flags
                 };
@@ -153,9 +132,9 @@ impl Bot {
             }
             Variant::CorrectFix => {
                 let mut s = self.state.lock();
-                let missing = s.in_position && s.sl_order_id == Sl::None;
+                let missing = s.in_position && s.sl_order_id == Slot::None;
                 if missing {
-                    s.sl_order_id = Sl::Placing;
+                    s.sl_order_id = Slot::Placing;
                 }
                 tracing::info!("under lock: sl_order missing = {missing} ({:?})", s.sl_order_id);
                 missing
@@ -168,7 +147,7 @@ impl Bot {
         let Ok(id) = placed else { return };
         tracing::info!("Emergency SL Order Placed: {id} @ {emergency_sl}");
         let mut s = self.state.lock();
-        s.sl_order_id = Sl::Order(id);
+        s.sl_order_id = Slot::Order(id);
         tracing::info!("writes sl_order_id = {id}");
         if self.variant == Variant::CorrectFix && s.stop_loss.is_none() {
             Self::write_emergency_sl(&mut s, emergency_sl);
@@ -177,24 +156,7 @@ impl Bot {
 
     /// `poll_orders_and_positions`: the entry order's status (RACE #10), then the stop.
     fn poll(&self) {
-        let order_to_check = match self.variant {
-            Variant::Before => {
-                let check = self.read("entry_order_id", |s| s.entry_order_id).is_some()
-                    && !self.read("in_position", |s| s.in_position);
-                if check {
-                    self.read("entry_order_id", |s| s.entry_order_id)
-                } else {
-                    None
-                }
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                let order = s.entry_order_id.filter(|_| !s.in_position);
-                tracing::info!("under lock: order_to_check = {order:?}");
-                order
-            }
-        };
-        let Some(id) = order_to_check else { return };
+        let Some(id) = self.state.order_to_check(self.variant != Variant::Before) else { return };
         if self.broker.status(id) != Some(Status::Filled) {
             return;
         }
@@ -213,14 +175,14 @@ impl Bot {
             s.in_position = true;
             s.entry_order_id = None;
             let current = s.sl_order_id;
-            if current == Sl::None {
-                s.sl_order_id = Sl::Placing;
+            if current == Slot::None {
+                s.sl_order_id = Slot::Placing;
             }
             tracing::info!("entry {id} filled: under one lock, in_position = true, stop was {current:?}");
             current
         };
         match current {
-            Sl::Placing => tracing::info!("a stop is in flight: the next poll moves it"),
+            Slot::Placing => tracing::info!("a stop is in flight: the next poll moves it"),
             _ => self.place_stop(current, self.params.stop_price),
         }
     }
@@ -228,40 +190,29 @@ impl Bot {
     /// `place_or_update_sell_stop` (RACE #8): the checks, then place the stop or move the one
     /// there.
     fn place_or_update_sell_stop(&self, new_stop: Price) {
-        let current = match self.variant {
-            Variant::Before => {
-                if !self.read("in_position", |s| s.in_position) {
-                    return;
-                }
-                self.read("sl_order_id", |s| s.sl_order_id)
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                if !s.in_position || s.stop_loss == Some(new_stop) {
-                    return;
-                }
-                tracing::info!("under lock: current_sl_order_id = {:?}", s.sl_order_id);
-                s.sl_order_id
-            }
+        let Some(current) = self.state.sl_order_to_update(self.variant != Variant::Before, new_stop) else {
+            return;
         };
         self.place_stop(current, new_stop);
     }
 
     /// Places the stop at `new_stop` (or modifies `current`), then records it.
-    fn place_stop(&self, current: Sl, new_stop: Price) {
+    fn place_stop(&self, current: Slot, new_stop: Price) {
         let placed = match current {
-            Sl::Order(id) => self.broker.modify(id, new_stop).map(|()| id),
-            Sl::None | Sl::Placing => self.broker.place(&self.params.symbol, Kind::Stop, Side::Sell, 1, Some(new_stop)),
+            Slot::Order(id) => self.broker.modify(id, new_stop).map(|()| id),
+            Slot::None | Slot::Placing => {
+                self.broker.place(&self.params.symbol, Kind::Stop, Side::Sell, 1, Some(new_stop))
+            }
         };
         let Ok(id) = placed else { return };
         if self.variant == Variant::Before {
-            self.state.lock().sl_order_id = Sl::Order(id);
+            self.state.lock().sl_order_id = Slot::Order(id);
             self.state.lock().stop_loss = Some(new_stop);
             tracing::info!("writes sl_order_id = {id}; writes stop_loss = {new_stop}");
             return;
         }
         let mut s = self.state.lock();
-        s.sl_order_id = Sl::Order(id);
+        s.sl_order_id = Slot::Order(id);
         if self.variant == Variant::CorrectFix && s.stop_loss.is_some_and(|sl| sl > new_stop) {
             tracing::info!("under lock: writes sl_order_id = {id}; keeps the higher stop_loss");
             return;
@@ -273,13 +224,7 @@ impl Bot {
     /// Checks the stop-order invariants against the broker's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Stop && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Stop, symbol);
         let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
         harness::ensure!(
             live.len() <= 1,
@@ -292,7 +237,7 @@ impl Bot {
         let tracked = self.state.lock().sl_order_id;
         for id in live {
             harness::ensure!(
-                tracked == Sl::Order(id),
+                tracked == Slot::Order(id),
                 INVARIANT_TRACKED,
                 "live stop {id} for {symbol} is untracked (sl_order_id = {tracked:?})"
             );
@@ -304,17 +249,12 @@ impl Bot {
 fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
-    let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
+    let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
     broker.fill(entry, 1);
     let bot = Arc::new(Bot {
         variant,
         params: p.clone(),
-        state: Mutex::new(SymbolState {
-            in_position: false,
-            entry_order_id: Some(entry),
-            stop_loss: None,
-            sl_order_id: Sl::None,
-        }),
+        state: State::new(SymbolState { entry_order_id: Some(entry), ..SymbolState::default() }, Style::Debug),
         broker,
         window: Overlap::new(WINDOW, 2),
     });

@@ -43,12 +43,13 @@
 //! Race window: both threads inside `process_tick` at once.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{Arc, Mutex};
+use harness::sync::Arc;
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::{Slot, State, Style, SymbolState};
 use crate::variants::Variant;
-use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Kind, Price, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
@@ -87,40 +88,12 @@ impl Default for Params {
 
 impl harness::race::Params for Params {}
 
-/// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    None,
-    Placing,
-    Order(OrderId),
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::None => f.write_str("none"),
-            Self::Placing => f.write_str("placing"),
-            Self::Order(id) => write!(f, "{id}"),
-        }
-    }
-}
-
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    triggered: bool,
-    in_position: bool,
-    entry_order_id: Entry,
-    entries_today: u32,
-    max_attempts: u32,
-}
-
-impl SymbolState {
+impl SymbolState<Slot> {
     /// The correct fix: reserve the entry and count the attempt, if one may be placed.
     fn reserve(&mut self) -> bool {
-        let free = !self.in_position && self.entry_order_id == Entry::None && self.entries_today < self.max_attempts;
+        let free = !self.in_position && self.entry_order_id == Slot::None && self.entries_today < self.max_attempts;
         if free {
-            self.entry_order_id = Entry::Placing;
+            self.entry_order_id = Slot::Placing;
             self.entries_today += 1;
         }
         free
@@ -131,17 +104,12 @@ impl SymbolState {
 struct Bot {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State<Slot>,
     broker: SimBroker,
     window: Overlap,
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read(&self.state, field, f)
-    }
-
     /// `process_tick`: the initial trigger (RACE #3), then the re-entry check (RACE #4).
     fn process_tick(&self, ltp: Price) {
         let _inside = self.window.enter();
@@ -149,10 +117,10 @@ impl Bot {
         let at_trigger = ltp <= p.trigger_price;
         match self.variant {
             Variant::Before => {
-                if !self.read("triggered", |s| s.triggered) && at_trigger {
+                if !self.state.read("triggered", |s| s.triggered) && at_trigger {
                     self.state.lock().triggered = true;
                     tracing::info!("ltp {ltp}: writes triggered = true");
-                    if self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts) {
+                    if self.state.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts) {
                         self.place_buy_stop();
                     }
                 }
@@ -197,17 +165,17 @@ impl Bot {
         let below = ltp <= self.params.entry_price;
         let go = match self.variant {
             Variant::Before => {
-                self.read("triggered", |s| s.triggered)
-                    && !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
-                    && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
+                self.state.read("triggered", |s| s.triggered)
+                    && !self.state.read("in_position", |s| s.in_position)
+                    && self.state.read("entry_order_id", |s| s.entry_order_id) == Slot::None
+                    && self.state.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
                     && below
             }
             Variant::DocumentedFix | Variant::CorrectFix => {
                 let mut s = self.state.lock();
                 let should = s.triggered
                     && !s.in_position
-                    && s.entry_order_id == Entry::None
+                    && s.entry_order_id == Slot::None
                     && s.entries_today < s.max_attempts
                     && below;
                 let go = if self.variant == Variant::CorrectFix { should && s.reserve() } else { should };
@@ -226,12 +194,12 @@ impl Bot {
     fn place_buy_stop(&self) {
         let clear = match self.variant {
             Variant::Before => {
-                !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
+                !self.state.read("in_position", |s| s.in_position)
+                    && self.state.read("entry_order_id", |s| s.entry_order_id) == Slot::None
             }
             Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
-                let clear = !s.in_position && s.entry_order_id == Entry::None;
+                let clear = !s.in_position && s.entry_order_id == Slot::None;
                 tracing::info!("place_buy_stop: under lock, checks passed = {clear}; lock released");
                 clear
             }
@@ -244,18 +212,18 @@ impl Bot {
     /// Places the buy-stop at the broker and records the outcome.
     fn send_entry(&self) {
         let p = &self.params;
-        let placed = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price));
+        let placed = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price);
         let mut s = self.state.lock();
         match placed {
             Ok(id) => {
-                s.entry_order_id = Entry::Order(id);
+                s.entry_order_id = Slot::Order(id);
                 if self.variant != Variant::CorrectFix {
                     s.entries_today += 1;
                 }
                 tracing::info!("records entry_order_id = {id}, entries_today = {}", s.entries_today);
             }
             Err(_) => {
-                s.entry_order_id = Entry::None;
+                s.entry_order_id = Slot::None;
                 tracing::info!("order rejected: clears entry_order_id");
             }
         }
@@ -290,13 +258,14 @@ fn execution(variant: Variant, params: &Params) {
     let bot = Arc::new(Bot {
         variant,
         params: params.clone(),
-        state: Mutex::new(SymbolState {
-            triggered: false,
-            in_position: false,
-            entry_order_id: Entry::None,
-            entries_today: params.entries_today,
-            max_attempts: params.max_attempts,
-        }),
+        state: State::new(
+            SymbolState {
+                entries_today: params.entries_today,
+                max_attempts: params.max_attempts,
+                ..SymbolState::default()
+            },
+            Style::Shown,
+        ),
         broker: SimBroker::new(Behaviour::default()),
         window: Overlap::new(WINDOW, 2),
     });

@@ -57,16 +57,20 @@
 //! bot could know, not a flaw of the fix.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{Arc, Mutex};
+use harness::sync::Arc;
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::bot80_20::{State, Style, SymbolState};
 use crate::variants::Variant;
-use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::world::{Behaviour, Kind, Price, Side, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_IN_SYNC: &str = "in_position iff the broker position is open";
 const WINDOW: &str = "poll acting on a status while the tick replaces the order";
+/// `order_placed_time` of every order: this race does not model an order's age (every entry
+/// order the tick sees counts as stale), only whether the time is set.
+const PLACED_AT: u64 = 0;
 
 /// A scenario's parameters.
 #[derive(Clone, Debug, Deserialize)]
@@ -109,50 +113,32 @@ impl Default for Params {
 
 impl harness::race::Params for Params {}
 
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    triggered: bool,
-    in_position: bool,
-    entry_order_id: Option<OrderId>,
-    /// `order_placed_time is not None`.
-    order_placed: bool,
-    pending_retry: bool,
-    entries_today: u32,
-    max_attempts: u32,
-}
-
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State,
     broker: SimBroker,
     window: Overlap,
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read(&self.state, field, f)
-    }
-
     /// `process_tick`: the stale-order cancellation (RACE #1), then the re-entry (RACE #4).
     fn process_tick(&self, ltp: Price) {
         let _inside = self.window.enter();
         let order_to_cancel = match self.variant {
             Variant::Before => {
-                let stale = self.read("entry_order_id", |s| s.entry_order_id).is_some()
-                    && self.read("order_placed_time", |s| s.order_placed);
+                let stale = self.state.read("entry_order_id", |s| s.entry_order_id).is_some()
+                    && self.state.read("order_placed_time", |s| s.order_placed_time.is_some());
                 if stale {
-                    self.read("entry_order_id", |s| s.entry_order_id)
+                    self.state.read("entry_order_id", |s| s.entry_order_id)
                 } else {
                     None
                 }
             }
             Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
-                let order = s.entry_order_id.filter(|_| s.order_placed);
+                let order = s.entry_order_id.filter(|_| s.order_placed_time.is_some());
                 tracing::info!("under lock: order_to_cancel = {order:?}");
                 order
             }
@@ -166,29 +152,7 @@ impl Bot {
             }
         }
         let below = ltp <= self.params.entry_price;
-        let should_attempt_reentry = match self.variant {
-            Variant::Before => {
-                self.read("triggered", |s| s.triggered)
-                    && !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
-                    && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
-                    && below
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let mut s = self.state.lock();
-                let should = s.triggered
-                    && !s.in_position
-                    && s.entry_order_id.is_none()
-                    && s.entries_today < s.max_attempts
-                    && below;
-                if should {
-                    s.pending_retry = false;
-                }
-                tracing::info!("under lock: should_attempt_reentry = {should} (ltp {ltp})");
-                should
-            }
-        };
-        if should_attempt_reentry {
+        if self.state.should_attempt_reentry(self.variant != Variant::Before, ltp, below) {
             self.place_buy_stop();
         }
     }
@@ -197,8 +161,8 @@ impl Bot {
     fn place_buy_stop(&self) {
         let blocked = match self.variant {
             Variant::Before => {
-                self.read("in_position", |s| s.in_position)
-                    || self.read("entry_order_id", |s| s.entry_order_id).is_some()
+                self.state.read("in_position", |s| s.in_position)
+                    || self.state.read("entry_order_id", |s| s.entry_order_id).is_some()
             }
             Variant::DocumentedFix | Variant::CorrectFix => {
                 let s = self.state.lock();
@@ -209,12 +173,12 @@ impl Bot {
             return;
         }
         let p = &self.params;
-        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
         let mut s = self.state.lock();
         s.entry_order_id = Some(id);
-        s.order_placed = true;
+        s.order_placed_time = Some(PLACED_AT);
         s.entries_today += 1;
         tracing::info!("records entry_order_id = {id}");
     }
@@ -222,24 +186,7 @@ impl Bot {
     /// `poll_orders_and_positions`: the order-status check (RACE #10).
     fn poll(&self) {
         let _inside = self.window.enter();
-        let order_to_check = match self.variant {
-            Variant::Before => {
-                let check = self.read("entry_order_id", |s| s.entry_order_id).is_some()
-                    && !self.read("in_position", |s| s.in_position);
-                if check {
-                    self.read("entry_order_id", |s| s.entry_order_id)
-                } else {
-                    None
-                }
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                let order = s.entry_order_id.filter(|_| !s.in_position);
-                tracing::info!("under lock: order_to_check = {order:?}");
-                order
-            }
-        };
-        let Some(id) = order_to_check else { return };
+        let Some(id) = self.state.order_to_check(self.variant != Variant::Before) else { return };
         let status = self.broker.status(id);
         tracing::info!("orderstatus({id}) = {status:?}");
         let mut s = self.state.lock();
@@ -265,13 +212,7 @@ impl Bot {
     /// Checks both invariants against the broker.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Entry, symbol);
         let position = self.broker.position(symbol);
         let (tracked, in_position) = {
             let s = self.state.lock();
@@ -303,15 +244,17 @@ fn execution(variant: Variant, params: &Params) {
     let bot = Arc::new(Bot {
         variant,
         params: p.clone(),
-        state: Mutex::new(SymbolState {
-            triggered: true,
-            in_position: false,
-            entry_order_id: Some(stale),
-            order_placed: true,
-            pending_retry: false,
-            entries_today: p.entries_today,
-            max_attempts: p.max_attempts,
-        }),
+        state: State::new(
+            SymbolState {
+                triggered: true,
+                entry_order_id: Some(stale),
+                order_placed_time: Some(PLACED_AT),
+                entries_today: p.entries_today,
+                max_attempts: p.max_attempts,
+                ..SymbolState::default()
+            },
+            Style::Debug,
+        ),
         broker,
         window: Overlap::new(WINDOW, 2),
     });

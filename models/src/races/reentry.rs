@@ -41,11 +41,12 @@
 //! the order is live at the broker (an untracked live order).
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{Arc, Mutex};
+use harness::sync::Arc;
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
-use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::bot80_20::{Slot, State, Style, SymbolState};
+use crate::world::{Behaviour, Broker, Kind, Price, SimBroker};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
@@ -98,30 +99,11 @@ harness::variants! {
     }
 }
 
-/// `entry_order_id`: none, reserved by a thread that is placing it (correct fix), or live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Entry {
-    None,
-    Placing,
-    Order(OrderId),
-}
-
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    triggered: bool,
-    in_position: bool,
-    entry_order_id: Entry,
-    pending_retry: bool,
-    entries_today: u32,
-    max_attempts: u32,
-}
-
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot<B = SimBroker> {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State<Slot>,
     broker: B,
     attempts: Overlap,
 }
@@ -132,51 +114,27 @@ impl<B: Broker> Bot<B> {
         Self {
             variant,
             params: params.clone(),
-            state: Mutex::new(SymbolState {
-                triggered: true,
-                in_position: false,
-                entry_order_id: Entry::None,
-                pending_retry: true,
-                entries_today: params.entries_today,
-                max_attempts: params.max_attempts,
-            }),
+            state: State::new(
+                SymbolState {
+                    triggered: true,
+                    pending_retry: true,
+                    entries_today: params.entries_today,
+                    max_attempts: params.max_attempts,
+                    ..SymbolState::default()
+                },
+                Style::Debug,
+            ),
             broker,
             attempts: Overlap::new(WINDOW, 2),
         }
-    }
-
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: std::fmt::Debug>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read(&self.state, field, f)
     }
 
     /// The WebSocket thread's re-entry check (RACE #4).
     fn process_tick(&self, ltp: Price) {
         let _attempt = self.attempts.enter();
         let below = ltp <= self.params.entry_price;
-        let should_attempt_reentry = match self.variant {
-            Variant::Before => {
-                self.read("triggered", |s| s.triggered)
-                    && !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
-                    && self.read("entries_today < max_attempts", |s| s.entries_today < s.max_attempts)
-                    && below
-            }
-            Variant::DocumentedFix | Variant::CorrectFix | Variant::CorrectFixMutant => {
-                let mut s = self.state.lock();
-                let should = s.triggered
-                    && !s.in_position
-                    && s.entry_order_id == Entry::None
-                    && s.entries_today < s.max_attempts
-                    && below;
-                if should {
-                    s.pending_retry = false;
-                }
-                tracing::info!("under lock: should_attempt_reentry = {should} (ltp {ltp})");
-                should
-            }
-        };
-        if should_attempt_reentry {
+        let locked = self.variant != Variant::Before;
+        if self.state.should_attempt_reentry(locked, ltp, below) {
             self.place_buy_stop();
         }
     }
@@ -184,23 +142,7 @@ impl<B: Broker> Bot<B> {
     /// The polling thread's retry check (RACE #9).
     fn poll(&self) {
         let _attempt = self.attempts.enter();
-        let should_retry = match self.variant {
-            Variant::Before => {
-                self.read("pending_retry", |s| s.pending_retry)
-                    && !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id) == Entry::None
-            }
-            Variant::DocumentedFix | Variant::CorrectFix | Variant::CorrectFixMutant => {
-                let s = self.state.lock();
-                let should = s.pending_retry
-                    && !s.in_position
-                    && s.entry_order_id == Entry::None
-                    && s.entries_today < s.max_attempts;
-                tracing::info!("under lock: should_retry = {should}");
-                should
-            }
-        };
-        if should_retry {
+        if self.state.should_retry(self.variant != Variant::Before) {
             self.place_buy_stop();
         }
     }
@@ -209,16 +151,16 @@ impl<B: Broker> Bot<B> {
     fn place_buy_stop(&self) {
         match self.variant {
             Variant::Before => {
-                if self.read("in_position", |s| s.in_position) {
+                if self.state.read("in_position", |s| s.in_position) {
                     return;
                 }
-                if self.read("entry_order_id", |s| s.entry_order_id) != Entry::None {
+                if self.state.read("entry_order_id", |s| s.entry_order_id) != Slot::None {
                     return;
                 }
             }
             Variant::DocumentedFix => {
                 let s = self.state.lock();
-                if s.in_position || s.entry_order_id != Entry::None {
+                if s.in_position || s.entry_order_id != Slot::None {
                     tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
                     return;
                 }
@@ -228,36 +170,36 @@ impl<B: Broker> Bot<B> {
             }
             Variant::CorrectFix => {
                 let mut s = self.state.lock();
-                if s.in_position || s.entry_order_id != Entry::None {
+                if s.in_position || s.entry_order_id != Slot::None {
                     tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
                     return;
                 }
-                s.entry_order_id = Entry::Placing;
+                s.entry_order_id = Slot::Placing;
                 tracing::info!("place_buy_stop: under lock, reserves the entry; lock released");
             }
             Variant::CorrectFixMutant => {
                 let s = self.state.lock();
-                if s.in_position || s.entry_order_id != Entry::None {
+                if s.in_position || s.entry_order_id != Slot::None {
                     tracing::info!("place_buy_stop: under lock, already in position or ordered: return");
                     return;
                 }
                 drop(s);
                 // The one-line regression: the reservation moved out of the checking lock.
-                self.state.lock().entry_order_id = Entry::Placing;
+                self.state.lock().entry_order_id = Slot::Placing;
                 tracing::info!("place_buy_stop: reserves the entry in a second critical section");
             }
         }
         let p = &self.params;
-        let placed = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price));
+        let placed = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price);
         let mut s = self.state.lock();
         match placed {
             Ok(id) => {
-                s.entry_order_id = Entry::Order(id);
+                s.entry_order_id = Slot::Order(id);
                 s.entries_today += 1;
                 tracing::info!("records entry_order_id = {id}");
             }
             Err(_) => {
-                s.entry_order_id = Entry::None;
+                s.entry_order_id = Slot::None;
                 s.pending_retry = true;
                 tracing::info!("order rejected: clears entry_order_id, retry pending");
             }
@@ -269,13 +211,7 @@ impl Bot {
     /// Checks both invariants against the broker's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let live: Vec<OrderId> = self
-            .broker
-            .orders()
-            .into_iter()
-            .filter(|o| o.kind == Kind::Entry && &o.symbol == symbol && o.status == Status::Live)
-            .map(|o| o.id)
-            .collect();
+        let live = self.broker.live_orders(Kind::Entry, symbol);
         let position = self.broker.position(symbol);
         let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
         harness::ensure!(
@@ -288,7 +224,7 @@ impl Bot {
         let tracked = self.state.lock().entry_order_id;
         for id in live {
             harness::ensure!(
-                tracked == Entry::Order(id),
+                tracked == Slot::Order(id),
                 INVARIANT_TRACKED,
                 "live entry order {id} for {symbol} is untracked (entry_order_id = {tracked:?})"
             );
@@ -336,7 +272,7 @@ mod tests {
     use std::sync::{Arc, OnceLock, Weak};
 
     use super::*;
-    use crate::world::{MockBroker, Refused};
+    use crate::world::{MockBroker, OrderId, Refused, Side};
 
     /// The poll's retry, with the tick's re-entry inside its first placement. `answers` are the
     /// broker's answers to the placements, in order: exactly that many placements, each of the
@@ -368,20 +304,20 @@ mod tests {
     #[test]
     fn correct_fix_places_the_entry_exactly_once() {
         let bot = poll_then_tick_inside(Variant::CorrectFix, vec![Ok(OrderId(1))]);
-        assert_eq!(bot.state.lock().entry_order_id, Entry::Order(OrderId(1)));
+        assert_eq!(bot.state.lock().entry_order_id, Slot::Order(OrderId(1)));
     }
 
     #[test]
     fn correct_fix_after_a_rejection_places_again_once_and_tracks_it() {
         let bot = poll_then_tick_inside(Variant::CorrectFix, vec![Err(Refused::Rejected)]);
-        assert_eq!(bot.state.lock().entry_order_id, Entry::None);
+        assert_eq!(bot.state.lock().entry_order_id, Slot::None);
         let mut bot = Arc::into_inner(bot).expect("one owner");
         bot.broker.checkpoint();
         bot.broker.expect_place().times(1).returning(|_, _, _, _, _| Ok(OrderId(2)));
         bot.poll();
         bot.poll();
         bot.process_tick(Price(9_950));
-        assert_eq!(bot.state.lock().entry_order_id, Entry::Order(OrderId(2)));
+        assert_eq!(bot.state.lock().entry_order_id, Slot::Order(OrderId(2)));
     }
 
     #[test]

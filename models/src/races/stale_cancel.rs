@@ -45,12 +45,12 @@
 //! thread is inside its round.
 
 use harness::race::{RaceInfo, Spec, Variants};
-use harness::sync::{Arc, Mutex};
+use harness::sync::Arc;
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
-use crate::bot80_20::Shown;
-use crate::world::{Behaviour, Broker, Kind, OrderId, Price, Side, SimBroker, Status};
+use crate::bot80_20::{Shown, State, Style, SymbolState};
+use crate::world::{Behaviour, Broker, Kind, OrderId, Price, SimBroker, Status};
 
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
 const INVARIANT_CLEARS: &str = "the stale-cancel path clears only the order id it cancelled";
@@ -101,22 +101,11 @@ harness::variants! {
     }
 }
 
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    in_position: bool,
-    entry_order_id: Option<OrderId>,
-    order_placed_time: Option<u64>,
-    pending_retry: bool,
-    entries_today: u32,
-    max_attempts: u32,
-}
-
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot<B = SimBroker> {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State,
     broker: B,
     window: Overlap,
 }
@@ -127,22 +116,19 @@ impl<B: Broker> Bot<B> {
         Self {
             variant,
             params: params.clone(),
-            state: Mutex::new(SymbolState {
-                in_position: false,
-                entry_order_id: Some(entry),
-                order_placed_time: Some(params.placed_at),
-                pending_retry: false,
-                entries_today: params.entries_today,
-                max_attempts: params.max_attempts,
-            }),
+            state: State::new(
+                SymbolState {
+                    entry_order_id: Some(entry),
+                    order_placed_time: Some(params.placed_at),
+                    entries_today: params.entries_today,
+                    max_attempts: params.max_attempts,
+                    ..SymbolState::default()
+                },
+                Style::Shown,
+            ),
             broker,
             window: Overlap::new(WINDOW, 2),
         }
-    }
-
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read_shown(&self.state, field, f)
     }
 
     /// Whether an order placed at `placed` is stale at the tick.
@@ -180,12 +166,12 @@ impl<B: Broker> Bot<B> {
         let _inside = self.window.enter();
         match self.variant {
             Variant::Before => {
-                let has_order = self.read("entry_order_id", |s| s.entry_order_id).is_some();
-                let placed = self.read("order_placed_time", |s| s.order_placed_time);
+                let has_order = self.state.read("entry_order_id", |s| s.entry_order_id).is_some();
+                let placed = self.state.read("order_placed_time", |s| s.order_placed_time);
                 if !has_order || !self.stale(placed) {
                     return;
                 }
-                let arg = self.read("entry_order_id", |s| s.entry_order_id);
+                let arg = self.state.read("entry_order_id", |s| s.entry_order_id);
                 let cancelled = self.cancel_order(arg);
                 Self::clear_after_cancel(&mut self.state.lock(), arg.filter(|_| cancelled));
             }
@@ -212,23 +198,7 @@ impl<B: Broker> Bot<B> {
     /// `poll_orders_and_positions`: the entry order's status (RACE #10), then the retry (#9).
     fn poll(&self) {
         let _inside = self.window.enter();
-        let order_to_check = match self.variant {
-            Variant::Before => {
-                let check = self.read("entry_order_id", |s| s.entry_order_id).is_some()
-                    && !self.read("in_position", |s| s.in_position);
-                if check {
-                    self.read("entry_order_id", |s| s.entry_order_id)
-                } else {
-                    None
-                }
-            }
-            Variant::DocumentedFix => {
-                let s = self.state.lock();
-                let copy = s.entry_order_id.filter(|_| !s.in_position);
-                tracing::info!("under lock: order_to_check = {}", copy.shown());
-                copy
-            }
-        };
+        let order_to_check = self.state.order_to_check(self.variant != Variant::Before);
         if let Some(id) = order_to_check {
             let status = self.broker.status(id);
             tracing::info!("orderstatus({id}) = {}", status.map_or_else(|| "unknown".into(), |s| format!("{s:?}")));
@@ -241,21 +211,7 @@ impl<B: Broker> Bot<B> {
                 }
             }
         }
-        let should_retry = match self.variant {
-            Variant::Before => {
-                self.read("pending_retry", |s| s.pending_retry)
-                    && !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
-            }
-            Variant::DocumentedFix => {
-                let s = self.state.lock();
-                let should =
-                    s.pending_retry && !s.in_position && s.entry_order_id.is_none() && s.entries_today < s.max_attempts;
-                tracing::info!("under lock: should_retry = {should}");
-                should
-            }
-        };
-        if should_retry {
+        if self.state.should_retry(self.variant != Variant::Before) {
             self.place_buy_stop();
         }
     }
@@ -264,8 +220,8 @@ impl<B: Broker> Bot<B> {
     fn place_buy_stop(&self) {
         let go = match self.variant {
             Variant::Before => {
-                !self.read("in_position", |s| s.in_position)
-                    && self.read("entry_order_id", |s| s.entry_order_id).is_none()
+                !self.state.read("in_position", |s| s.in_position)
+                    && self.state.read("entry_order_id", |s| s.entry_order_id).is_none()
             }
             Variant::DocumentedFix => {
                 let s = self.state.lock();
@@ -278,7 +234,7 @@ impl<B: Broker> Bot<B> {
             return;
         }
         let p = &self.params;
-        let Ok(id) = self.broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)) else {
+        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
         let mut s = self.state.lock();
@@ -313,7 +269,7 @@ impl Bot {
 fn execution(variant: Variant, params: &Params) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
-    let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.entry_price)).expect("entry accepted");
+    let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
     let bot = Arc::new(Bot::new(variant, p, broker, entry));
     let tick = crate::actors::spawn("tick", &bot, move |bot| bot.process_tick());
     let poll = crate::actors::spawn("poll", &bot, move |bot| bot.poll());

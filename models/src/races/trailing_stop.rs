@@ -51,7 +51,7 @@ use harness::sync::{Arc, Mutex};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
-use crate::bot80_20::Shown;
+use crate::bot80_20::{Shown, State, Style, SymbolState};
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
@@ -86,30 +86,17 @@ impl Default for Params {
 
 impl harness::race::Params for Params {}
 
-/// The fields of `SymbolState` this race touches.
-#[derive(Debug)]
-struct SymbolState {
-    in_position: bool,
-    stop_loss: Option<Price>,
-    sl_order_id: Option<OrderId>,
-}
-
 /// One symbol's bot: its state behind `_state_lock`, the correct fix's `_stop_lock`, the broker.
 struct Bot {
     variant: Variant,
     params: Params,
-    state: Mutex<SymbolState>,
+    state: State,
     stop_lock: Mutex<()>,
     broker: SimBroker,
     window: Overlap,
 }
 
 impl Bot {
-    /// `before`: one unlocked attribute read (see [`crate::bot80_20::read`]).
-    fn read<T: Shown>(&self, field: &str, f: impl FnOnce(&SymbolState) -> T) -> T {
-        crate::bot80_20::read_shown(&self.state, field, f)
-    }
-
     /// Writes the internal stop, checking it does not move down (the caller holds the lock).
     fn write_stop_loss(s: &mut SymbolState, new_sl: Price) {
         harness::ensure!(
@@ -136,10 +123,10 @@ impl Bot {
         let new_sl = Price(ltp.0 - self.params.trail.0);
         match self.variant {
             Variant::Before => {
-                if !self.read("in_position", |s| s.in_position) {
+                if !self.state.read("in_position", |s| s.in_position) {
                     return;
                 }
-                let Some(current_sl) = self.read("stop_loss", |s| s.stop_loss) else { return };
+                let Some(current_sl) = self.state.read("stop_loss", |s| s.stop_loss) else { return };
                 if new_sl > current_sl {
                     self.place_or_update_sell_stop(new_sl);
                     Self::write_stop_loss(&mut self.state.lock(), new_sl);
@@ -184,21 +171,8 @@ impl Bot {
 
     /// `place_or_update_sell_stop` (RACE #8): the checks, then modify the stop or place one.
     fn place_or_update_sell_stop(&self, new_stop: Price) {
-        let current = match self.variant {
-            Variant::Before => {
-                if !self.read("in_position", |s| s.in_position) {
-                    return;
-                }
-                self.read("sl_order_id", |s| s.sl_order_id)
-            }
-            Variant::DocumentedFix | Variant::CorrectFix => {
-                let s = self.state.lock();
-                if !s.in_position || s.stop_loss == Some(new_stop) {
-                    return;
-                }
-                tracing::info!("under lock: current_sl_order_id = {}", s.sl_order_id.shown());
-                s.sl_order_id
-            }
+        let Some(current) = self.state.sl_order_to_update(self.variant != Variant::Before, new_stop) else {
+            return;
         };
         let placed = self.send_stop(current, new_stop).filter(|_| current.is_none());
         if let Some(id) = placed {
@@ -213,10 +187,10 @@ impl Bot {
         let _stop = (self.variant == Variant::CorrectFix).then(|| self.stop_lock.lock());
         let stop = match self.variant {
             Variant::Before => {
-                let missing = self.read("in_position", |s| s.in_position)
-                    && self.read("sl_order_id", |s| s.sl_order_id).is_none();
+                let missing = self.state.read("in_position", |s| s.in_position)
+                    && self.state.read("sl_order_id", |s| s.sl_order_id).is_none();
                 if missing {
-                    self.read("stop_loss", |s| s.stop_loss)
+                    self.state.read("stop_loss", |s| s.stop_loss)
                 } else {
                     None
                 }
@@ -272,7 +246,10 @@ fn execution(variant: Variant, params: &Params) {
     let bot = Arc::new(Bot {
         variant,
         params: p.clone(),
-        state: Mutex::new(SymbolState { in_position: true, stop_loss: Some(p.stop_loss), sl_order_id: None }),
+        state: State::new(
+            SymbolState { in_position: true, stop_loss: Some(p.stop_loss), ..SymbolState::default() },
+            Style::Shown,
+        ),
         stop_lock: Mutex::new(()),
         broker,
         window: Overlap::new(WINDOW, 2),

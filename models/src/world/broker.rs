@@ -361,6 +361,18 @@ impl SimBroker {
         self.book.call(|b| b.requests.clone())
     }
 
+    /// The live orders of `kind` for `symbol`, in id order (for invariants, as [`Self::orders`]).
+    pub fn live_orders(&self, kind: Kind, symbol: &str) -> Vec<OrderId> {
+        let orders = self.orders().into_iter();
+        orders.filter(|o| o.kind == kind && o.symbol == symbol && o.status == Status::Live).map(|o| o.id).collect()
+    }
+
+    /// Every placement request, as `actor: what` (for invariants: who sold what).
+    pub fn placements(&self) -> Vec<String> {
+        let requests = self.requests().into_iter();
+        requests.filter(|r| r.what.starts_with("place")).map(|r| format!("{}: {}", r.actor, r.what)).collect()
+    }
+
     /// One client call: a [`Service`] call, counted for late acknowledgements.
     fn call<R>(&self, f: impl FnOnce(&mut Book) -> R) -> R {
         self.book.call(|b| {
