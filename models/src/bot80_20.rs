@@ -96,6 +96,30 @@ where
         self.lock.lock()
     }
 
+    /// `place_buy_stop`'s last step: sends the entry buy-stop, then takes `_state_lock` to
+    /// record what the broker answered (the answer, with the lock held).
+    pub fn send_entry(
+        &self,
+        broker: &impl Broker,
+        symbol: &str,
+        entry_price: Price,
+    ) -> (Result<OrderId, Refused>, MutexGuard<'_, SymbolState<Entry, Stop>>) {
+        let placed = send_buy_stop(broker, symbol, entry_price);
+        (placed, self.lock())
+    }
+
+    /// The same, for code that records only an accepted order: `None`, without taking the
+    /// lock, when the broker refused it.
+    pub fn send_entry_if_accepted(
+        &self,
+        broker: &impl Broker,
+        symbol: &str,
+        entry_price: Price,
+    ) -> Option<(OrderId, MutexGuard<'_, SymbolState<Entry, Stop>>)> {
+        let id = send_buy_stop(broker, symbol, entry_price).ok()?;
+        Some((id, self.lock()))
+    }
+
     /// `value` as this race's trace writes it.
     pub fn show<T: Debug + Shown>(&self, value: &T) -> String {
         self.style.show(value)

@@ -264,15 +264,9 @@ impl Engine {
     /// Checks both invariants once every exit has returned.
     fn check(&self) {
         let sym = &self.params.symbol;
-        let held = self.broker.position(sym);
-        let sells = self.broker.placements();
-        harness::ensure!(
-            held >= 0,
-            INVARIANT_OVERSELL,
-            "{sym} position {held} after selling from {}: {}",
-            self.params.size,
-            sells.join("; ")
-        );
+        if let Some(oversold) = self.broker.oversold(sym, self.params.size) {
+            harness::violated(INVARIANT_OVERSELL, oversold);
+        }
         let closing = self.closing.lock().contains(sym);
         let active = self.active.lock().contains(sym);
         let stuck = match self.positions.lock().get(sym) {

@@ -233,16 +233,9 @@ impl Bot {
 
     /// Checks the invariant against the broker.
     fn check(&self) {
-        let sym = &self.params.symbol;
-        let held = self.broker.position(sym);
-        let sells = self.broker.placements();
-        harness::ensure!(
-            held >= 0,
-            INVARIANT,
-            "{sym} position {held} after selling from {}: {}",
-            self.params.size,
-            sells.join("; ")
-        );
+        if let Some(oversold) = self.broker.oversold(&self.params.symbol, self.params.size) {
+            harness::violated(INVARIANT, oversold);
+        }
     }
 }
 

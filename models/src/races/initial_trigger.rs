@@ -212,8 +212,7 @@ impl Bot {
     /// Places the buy-stop at the broker and records the outcome.
     fn send_entry(&self) {
         let p = &self.params;
-        let placed = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price);
-        let mut s = self.state.lock();
+        let (placed, mut s) = self.state.send_entry(&self.broker, &p.symbol, p.entry_price);
         match placed {
             Ok(id) => {
                 s.entry_order_id = Slot::Order(id);

@@ -173,10 +173,9 @@ impl Bot {
             return;
         }
         let p = &self.params;
-        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
+        let Some((id, mut s)) = self.state.send_entry_if_accepted(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
-        let mut s = self.state.lock();
         s.entry_order_id = Some(id);
         s.order_placed_time = Some(PLACED_AT);
         s.entries_today += 1;

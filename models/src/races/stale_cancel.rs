@@ -234,10 +234,9 @@ impl<B: Broker> Bot<B> {
             return;
         }
         let p = &self.params;
-        let Ok(id) = crate::bot80_20::send_buy_stop(&self.broker, &p.symbol, p.entry_price) else {
+        let Some((id, mut s)) = self.state.send_entry_if_accepted(&self.broker, &p.symbol, p.entry_price) else {
             return;
         };
-        let mut s = self.state.lock();
         s.entry_order_id = Some(id);
         s.order_placed_time = Some(p.poll_at);
         s.pending_retry = false;

@@ -373,6 +373,14 @@ impl SimBroker {
         requests.filter(|r| r.what.starts_with("place")).map(|r| format!("{}: {}", r.actor, r.what)).collect()
     }
 
+    /// What oversold `symbol`, if anything did: its position below zero after selling from
+    /// `size`, and every placement (who sold what). Reads the position, then the placements.
+    pub fn oversold(&self, symbol: &str, size: u64) -> Option<String> {
+        let held = self.position(symbol);
+        let sells = self.placements();
+        (held < 0).then(|| format!("{symbol} position {held} after selling from {size}: {}", sells.join("; ")))
+    }
+
     /// One client call: a [`Service`] call, counted for late acknowledgements.
     fn call<R>(&self, f: impl FnOnce(&mut Book) -> R) -> R {
         self.book.call(|b| {
