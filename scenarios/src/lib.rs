@@ -9,6 +9,7 @@ pub mod cli;
 pub mod expect;
 pub mod export;
 pub mod fuzz;
+pub mod prove;
 pub mod report;
 pub mod run;
 pub mod scaffold;
