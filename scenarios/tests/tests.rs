@@ -7,4 +7,5 @@ mod export;
 mod fuzz;
 mod gate;
 mod parsers;
+mod prove;
 mod scaffold;

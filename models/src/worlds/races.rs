@@ -93,7 +93,7 @@ pub fn space_of(id: &str) -> Option<Space> {
                 Dim::one("pnl", prices(&["-12.50", "-0.01"])),
             ],
             derive: one_loss_from_the_kill,
-            default_size: 4,
+            default_size: 1,
         },
         // Units held; the broker's positions lagging or current; rejected and timed-out sells.
         "emergency-sell" => space(
@@ -151,7 +151,7 @@ pub fn space_of(id: &str) -> Option<Space> {
         // rounds.
         "order-status" => space(
             "order-status",
-            4,
+            2,
             vec![
                 Dim::one("ltp", prices(&["99.50", "100.00", "100.50"])),
                 Dim::one("market_fills", bools(&[true, false])),
