@@ -11,6 +11,7 @@ pub mod expect;
 pub mod export;
 pub mod fuzz;
 pub mod merge;
+pub mod prove;
 pub mod regress;
 pub mod report;
 pub mod run;

@@ -70,7 +70,7 @@ fn a_correct_fix_survives_the_fuzzer() {
     let o = racecheck(&dir, &["fuzz", "reentry", "--variant", "correct-fix", "--cases", "16"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("no world failed"));
-    let bad = racecheck(&dir, &["fuzz", "order-status"]);
+    let bad = racecheck(&dir, &["fuzz", "selftest"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("has no world generator"),

@@ -111,7 +111,20 @@ impl Default for Params {
     }
 }
 
-impl harness::race::Params for Params {}
+impl harness::race::Params for Params {
+    /// The invariant is checked after the reconciliation: a broker that hides an order for as
+    /// many polls as the bot reconciles leaves nothing any variant could see (it fails with no
+    /// preemption at all, so it is no race).
+    fn check(&self) -> Result<(), String> {
+        if self.reconcile_polls <= self.unknown_for {
+            return Err(format!(
+                "reconcile_polls = {} must be more than unknown_for = {}: the reconciliation must outlast the unknown-order answers",
+                self.reconcile_polls, self.unknown_for
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {

@@ -10,6 +10,7 @@ pub(crate) mod out;
 
 mod fuzz;
 mod perf;
+mod prove;
 mod replay;
 mod run;
 mod soak;
@@ -109,7 +110,7 @@ enum Command {
     /// and the fewest preemptions, and write it as a scenario under `<scenarios>/fuzz/`.
     /// Exit code 1 when a world fails.
     Fuzz {
-        /// The race: reentry, double-exit or cooldown-bypass.
+        /// The race (any of `racecheck list`).
         race: String,
         /// The variant to explore.
         #[arg(long, default_value = "before")]
@@ -132,6 +133,25 @@ enum Command {
         #[arg(long, hide = true)]
         in_child: bool,
     },
+    /// Prove a race over every world of its space up to a size: each variant explored
+    /// exhaustively in each world (loom unbounded, else loom bounded at 3, else DFS); prints the
+    /// worlds covered and how, or the smallest failing world with its replay handle (written as
+    /// a scenario under `<scenarios>/fuzz/`). Exit code 1 when a variant expected to hold fails.
+    Prove {
+        /// A race (its default parameters under the space), or a scenario id (its parameters).
+        target: String,
+        /// Only this variant; then any failure is exit code 1.
+        #[arg(long)]
+        variant: Option<String>,
+        /// The largest world size (default: the race's, about a minute on two cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=64))]
+        size: Option<u64>,
+        /// Explorations at once (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+        jobs: Option<u64>,
+    },
+    #[command(name = "__prove-child", hide = true)]
+    ProveChild { race: String, id: String, variant: String, world: String, job: String },
     /// Scaffold a new race: its model file, its scenario file and its registry line.
     New {
         /// The race id: lowercase words joined by `-`, like `stale-cancel`.
@@ -301,6 +321,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Command::World { race, id, variant, params, job } = cli.command {
         return soak::world_child(&race, &id, &variant, &params, &job);
     }
+    if let Command::ProveChild { race, id, variant, world, job } = cli.command {
+        return prove::child(&race, &id, &variant, &world, &job);
+    }
     let dir = scenario_dir(cli.scenarios)?;
     match cli.command {
         Command::Run { scenario, variants, schedulers, budget, seed, jobs, format } => {
@@ -326,13 +349,19 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 fuzz::in_child()
             }
         }
+        Command::Prove { target, variant, size, jobs } => {
+            let size = size.map(|s| usize::try_from(s).unwrap_or(usize::MAX));
+            prove::prove(&dir, &prove::ProveOptions { target, variant, size, jobs })
+        }
         Command::New { race } => new(&dir, &race),
         Command::Soak { scenario, seeds, worlds, shard, out, jobs } => {
             soak::soak(&dir, &soak::SoakOptions { ids: scenario, seeds, worlds, shard, out, jobs })
         }
         Command::Merge { files, format } => soak::merge(&dir, &files, format),
         Command::Perf { quick } => perf::perf(&dir, quick),
-        Command::List | Command::Child { .. } | Command::World { .. } => unreachable!("handled above"),
+        Command::List | Command::Child { .. } | Command::World { .. } | Command::ProveChild { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 
