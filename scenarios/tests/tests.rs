@@ -7,6 +7,7 @@ mod export;
 mod fuzz;
 mod gate;
 mod parsers;
+mod proofs;
 mod prove;
 mod scaffold;
 mod soak;
