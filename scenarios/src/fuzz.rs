@@ -75,7 +75,9 @@ pub enum Written {
 /// A world's own seed for PCT: FNV-1a of its TOML text.
 pub fn world_seed(world: &toml::Table) -> u64 {
     let text = toml::to_string(world).unwrap_or_default();
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    // A scenario file writes the seed as a TOML integer, which is signed: keep it below 2^63.
+    hash & (i64::MAX as u64)
 }
 
 fn exploration(f: &Fuzz, world: &toml::Table) -> Exploration {

@@ -159,10 +159,11 @@ fn a_closed_reader_is_a_quiet_141_everywhere() {
             full[1] = dir.display().to_string();
         }
         full.extend(args.iter().map(|a| (*a).to_owned()));
-        let mut child =
-            Command::new(BIN).args(&full).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("racecheck");
-        drop(child.stdout.take());
-        let o = child.wait_with_output().expect("racecheck ends");
+        // The reader is gone before racecheck starts: its first write meets a closed pipe,
+        // whatever the machine's load (no race with a reader that closes later).
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let o = Command::new(BIN).args(&full).stdout(writer).stderr(Stdio::piped()).output().expect("racecheck");
         assert_eq!(o.status.code(), Some(141), "{args:?}: {}", text(&o.stderr));
         assert_eq!(text(&o.stderr), "", "{args:?}");
         std::fs::remove_dir_all(&dir).expect("remove the temp dir");
