@@ -2,7 +2,8 @@
 //! compiles, stops first at the verdicts to decide, then runs and gets its report.
 //!
 //! It works on a copy of the workspace under `target/scaffold-test/` (a fixed place, so the copy's
-//! build is incremental from one run to the next) and builds the copy's own `racecheck`.
+//! build is incremental from one run to the next) and builds the copy's own `racecheck`, renamed,
+//! into the workspace's target directory, sharing its dependencies.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,16 +80,24 @@ fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
     assert_eq!(std::fs::read(ws.join("harness/src/lib.rs")).expect("the harness"), harness_before);
 
     // It compiles as it is, and the first run stops at the verdicts to decide.
+    // The copy builds into the workspace's own target directory, so the dependencies built for
+    // the tests are reused (a fresh clone builds them once, not twice); its binary is renamed,
+    // so the workspace's own `racecheck`, which the other tests run, is never replaced.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let target = base.join("target");
+    let target = Path::new(env!("CARGO_BIN_EXE_racecheck")).parent().and_then(Path::parent).expect("the target dir");
+    let manifest = ws.join("scenarios/Cargo.toml");
+    let renamed = std::fs::read_to_string(&manifest)
+        .expect("the copy's manifest")
+        .replace("name = \"racecheck\"", "name = \"racecheck-scaffold-test\"");
+    std::fs::write(&manifest, renamed).expect("rename the copy's binary");
     let build = Command::new(&cargo)
-        .args(["build", "-q", "--locked", "-p", "scenarios", "--bin", "racecheck"])
+        .args(["build", "-q", "--locked", "-p", "scenarios", "--bin", "racecheck-scaffold-test"])
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(&ws)
         .output()
         .expect("cargo builds the copy");
     assert!(build.status.success(), "the scaffold does not compile:\n{}", String::from_utf8_lossy(&build.stderr));
-    let racecheck: PathBuf = target.join("debug/racecheck");
+    let racecheck: PathBuf = target.join("debug/racecheck-scaffold-test");
     let run = |args: &[&str]| Command::new(&racecheck).args(args).current_dir(&ws).output().expect("racecheck runs");
     let first = run(&["run", "demo-race"]);
     let err = String::from_utf8_lossy(&first.stderr);
