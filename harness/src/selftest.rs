@@ -17,7 +17,7 @@
 //!   conflict) is reached only when the scheduler really interleaves the two threads. A
 //!   scheduler that stopped interleaving would make it `vacuous`.
 
-use crate::race::{Race, RaceError};
+use crate::race::{Race, RaceError, Variants};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{thread, Arc, Mutex, Service};
 use crate::{ensure, reached, Model};
@@ -197,7 +197,24 @@ pub fn retry_update(target: &str) -> Model {
     .with_window("a retry after a conflict")
 }
 
+crate::variants! {
+    /// The variants, as the scenario file names them.
+    enum Variant {
+        LostUpdate = "lost-update",
+        LockedUpdate = "locked-update",
+        Deadlock = "deadlock",
+        Spin = "spin",
+        ModelPanic = "model-panic",
+        ServiceOnly = "service-only",
+        TwoPreemptions = "two-preemptions",
+        RetryUpdate = "retry-update",
+    }
+}
+
 /// The `selftest` race: one variant per verdict kind, and one per mechanism.
+///
+/// It builds its models itself rather than through [`crate::race::Spec`]: each variant is a
+/// model of its own with its own race window (or none), where a race's variants share one.
 #[derive(Debug)]
 pub struct SelfTest;
 
@@ -206,16 +223,7 @@ const INFO: crate::race::RaceInfo = crate::race::RaceInfo {
     id: "selftest",
     title: "the harness's own models, one per verdict kind and one per mechanism",
     source: "harness/src/selftest.rs",
-    variants: &[
-        "lost-update",
-        "locked-update",
-        "deadlock",
-        "spin",
-        "model-panic",
-        "service-only",
-        "two-preemptions",
-        "retry-update",
-    ],
+    variants: <Variant as Variants>::NAMES,
     threads: 2,
 };
 
@@ -232,16 +240,18 @@ impl Race for SelfTest {
                 message: format!("unknown parameter `{key}`: it takes none"),
             });
         }
+        let Some(&(_, variant)) = Variant::ALL.iter().find(|(name, _)| *name == variant) else {
+            unreachable!("check_variant accepted `{variant}`, and the names are Variant::NAMES")
+        };
         Ok(match variant {
-            "lost-update" => lost_update(target),
-            "locked-update" => locked_update(target),
-            "deadlock" => lock_order_inversion(target),
-            "spin" => spin_forever(target),
-            "model-panic" => broken_model(target),
-            "service-only" => service_only(target),
-            "two-preemptions" => two_preemptions(target),
-            "retry-update" => retry_update(target),
-            other => unreachable!("check_variant accepted `{other}`, which the match does not know"),
+            Variant::LostUpdate => lost_update(target),
+            Variant::LockedUpdate => locked_update(target),
+            Variant::Deadlock => lock_order_inversion(target),
+            Variant::Spin => spin_forever(target),
+            Variant::ModelPanic => broken_model(target),
+            Variant::ServiceOnly => service_only(target),
+            Variant::TwoPreemptions => two_preemptions(target),
+            Variant::RetryUpdate => retry_update(target),
         })
     }
 }

@@ -25,6 +25,14 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
         let result = if expected == actual { "ok" } else { "UNEXPECTED" };
         let _ = writeln!(out, "{variant:<w$} {:<12} {:<12} {result}", expected.name(), actual.name());
     }
+    let held: Vec<_> = run.expectations().into_iter().filter(|(_, _, actual)| !actual.is_failure()).collect();
+    if !held.is_empty() {
+        let _ = writeln!(out);
+    }
+    for (variant, _, _) in held {
+        let cells: Vec<&Cell> = run.cells.iter().filter(|c| c.variant == variant && c.counts()).collect();
+        let _ = writeln!(out, "scope of {variant}: {}", scope(s.race.id(), &cells));
+    }
     let pinned = run.cells.iter().any(|c| c.expect.is_some());
     for (variant, _) in &s.expect {
         let cells: Vec<&Cell> = run.cells.iter().filter(|c| c.variant == *variant).collect();
@@ -115,6 +123,41 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
         }
     }
     out
+}
+
+/// What a verdict that held covers: this scenario's one world; each search that held, with the
+/// interleavings it covered (all of them, or those within a preemption bound, or a sample) and
+/// its executions; and where the proof over every small world is kept.
+fn scope(race: &str, cells: &[&Cell]) -> String {
+    let mut searches = Vec::new();
+    let (mut sampled, mut samplers) = (0, Vec::new());
+    for c in cells.iter().filter(|c| !c.outcome.verdict.is_failure()) {
+        let o = &c.outcome;
+        let name = ran_strategy(c).name();
+        match (ran_strategy(c), o.coverage) {
+            (harness::Strategy::Loom { preemption_bound: Some(b) }, harness::Coverage::Complete) => searches
+                .push(format!("every interleaving with <= {b} preemptions ({name}, {} executions)", o.executions)),
+            (_, harness::Coverage::Complete) => {
+                searches.push(format!("every interleaving ({name}, {} executions)", o.executions));
+            }
+            (_, harness::Coverage::Incomplete) => {
+                searches.push(format!("part of the interleavings ({name} stopped at {} executions)", o.executions));
+            }
+            (_, harness::Coverage::Sampled) => {
+                sampled += o.executions;
+                samplers.push(name);
+            }
+        }
+    }
+    if sampled > 0 {
+        searches.push(format!("{sampled} sampled executions ({})", samplers.join(", ")));
+    }
+    let worlds = if models::worlds::space(race).is_some() {
+        format!("; every small world: reports/prove/{race}.snap")
+    } else {
+        String::new()
+    };
+    format!("1 world (this scenario's); {}{worlds}", searches.join("; "))
 }
 
 /// The scheduler as it ran (its own account), else as it was asked for.

@@ -92,7 +92,7 @@ fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
     std::fs::write(&manifest, renamed).expect("rename the copy's binary");
     let build = Command::new(&cargo)
         .args(["build", "-q", "--locked", "-p", "scenarios", "--bin", "racecheck-scaffold-test"])
-        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_TARGET_DIR", target)
         .current_dir(&ws)
         .output()
         .expect("cargo builds the copy");
