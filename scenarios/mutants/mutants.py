@@ -28,8 +28,8 @@ WORK = os.path.join(ROOT, "target", "mutants")
 MUTANTS = {
     "pct-depth-1": (
         "harness/src/explore/shuttle.rs",
-        "PctScheduler::new_from_seed(seed, depth, iterations)",
-        "PctScheduler::new_from_seed(seed, 1, iterations)",
+        "run_with(model, PctScheduler::new_from_seed(seed, depth, iterations), e, false)",
+        "run_with(model, PctScheduler::new_from_seed(seed, 1, iterations), e, false)",
         "PCT forced to depth 1 finds no preemption bug: selftest pins pct to find lost-update",
     ),
     "service-no-point": (
