@@ -18,7 +18,7 @@ const HERE: &str = env!("CARGO_MANIFEST_DIR");
 fn every_race_is_proven_over_its_small_worlds_and_matches_its_proof_report() {
     let update = std::env::var_os("INSTA_UPDATE").is_some_and(|v| v == "always");
     let races: Vec<&str> = models::races::all().iter().map(|r| r.id()).collect();
-    assert_eq!(races.len(), 12, "every documented race");
+    assert!(races.len() >= 12, "every documented race");
     let mut unexpected = Vec::new();
     for race in races {
         let dir = std::env::temp_dir().join(format!("racecheck-proofs-{race}-{}", std::process::id()));
