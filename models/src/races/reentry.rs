@@ -36,9 +36,13 @@
 //! The write-up's bot faces rejected orders (a rejected attempt is what leaves the retry
 //! pending). Scenario `reentry-rejects` (`rejects = 1`, two ticks, two polls): the broker
 //! rejects the first placement; `correct-fix` holds, since a rejection releases the reservation
-//! under the lock. The write-up says nothing of timeouts; with `timeouts` on, `correct-fix` does
-//! not hold: it takes a timed-out placement for a failed one and releases the reservation while
-//! the order is live at the broker (an untracked live order).
+//! under the lock. The write-up says nothing of timeouts. A placement that times out after it took
+//! effect is the one fault a reservation alone does not survive: taking it for a failed one
+//! releases the reservation while the order is live at the broker (an untracked live order, and
+//! a second placement). So `correct-fix`, on a timeout, asks the broker for its open entry orders
+//! (outside the lock, the reservation still held) and adopts the one it finds; the proofs cover
+//! worlds with a timeout (`reports/prove/reentry.snap`). The documented fix and `before` keep
+//! the write-up's handling: any error clears the entry and sets the retry.
 
 use harness::race::{RaceInfo, Spec, Variants};
 use harness::sync::Arc;
@@ -46,7 +50,7 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
-use crate::world::{Behaviour, Broker, Kind, Price, SimBroker};
+use crate::world::{Behaviour, Broker, Kind, Price, Refused, SimBroker};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_TRACKED: &str = "every live entry order is the one the bot tracks";
@@ -190,7 +194,19 @@ impl<B: Broker> Bot<B> {
             }
         }
         let p = &self.params;
-        let (placed, mut s) = self.state.send_entry(&self.broker, &p.symbol, p.entry_price);
+        let (mut placed, mut s) = self.state.send_entry(&self.broker, &p.symbol, p.entry_price);
+        if placed == Err(Refused::TimedOut) && self.variant == Variant::CorrectFix {
+            // No answer in time, but the order may have taken effect: ask the broker before
+            // releasing the reservation, outside the lock. The reservation kept the other
+            // thread out, so a live entry order for the symbol is this one.
+            drop(s);
+            let open = self.broker.open_orders(&p.symbol, Kind::Entry);
+            s = self.state.lock();
+            if let Some(&id) = open.first() {
+                tracing::info!("the timed-out placement took effect: adopts {id}");
+                placed = Ok(id);
+            }
+        }
         match placed {
             Ok(id) => {
                 s.entry_order_id = Slot::Order(id);

@@ -367,6 +367,24 @@ impl SimBroker {
         orders.filter(|o| o.kind == kind && o.symbol == symbol && o.status == Status::Live).map(|o| o.id).collect()
     }
 
+    /// The bot's own query of its open orders (`get_orders(status="open")`): the live `kind`
+    /// orders for `symbol`, as the broker answers a client — a call, logged and traced, unlike
+    /// [`SimBroker::live_orders`], which is the ledger the invariants read.
+    pub fn open_orders(&self, symbol: &str, kind: Kind) -> Vec<OrderId> {
+        self.call(|b| {
+            b.log(format!("open orders {kind:?} {symbol}"));
+            let open: Vec<OrderId> = b
+                .orders
+                .values()
+                .filter(|o| o.kind == kind && o.symbol == symbol && o.status == Status::Live)
+                .map(|o| o.id)
+                .collect();
+            let shown: Vec<String> = open.iter().map(ToString::to_string).collect();
+            tracing::info!("broker: open {kind:?} orders for {symbol}: [{}]", shown.join(", "));
+            open
+        })
+    }
+
     /// Every placement request, as `actor: what` (for invariants: who sold what).
     pub fn placements(&self) -> Vec<String> {
         let requests = self.requests().into_iter();
@@ -440,6 +458,8 @@ pub trait Broker {
     fn modify(&self, id: OrderId, price: Price) -> Result<(), Refused>;
     /// See [`SimBroker::fill`].
     fn fill(&self, id: OrderId, qty: u64) -> bool;
+    /// See [`SimBroker::open_orders`].
+    fn open_orders(&self, symbol: &str, kind: Kind) -> Vec<OrderId>;
 }
 
 impl Broker for SimBroker {
@@ -465,5 +485,9 @@ impl Broker for SimBroker {
 
     fn fill(&self, id: OrderId, qty: u64) -> bool {
         SimBroker::fill(self, id, qty)
+    }
+
+    fn open_orders(&self, symbol: &str, kind: Kind) -> Vec<OrderId> {
+        SimBroker::open_orders(self, symbol, kind)
     }
 }
