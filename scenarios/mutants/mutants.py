@@ -112,7 +112,11 @@ def check(name):
         return "did not build"
     racecheck = os.path.join(WORK, "target", "debug", "racecheck")
     started = time.time()
-    run = subprocess.run([racecheck, "run"], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A mutant can make explorations hang (a service lock that no scheduler sees, say): each
+    # exploration gets 30 s, then its verdict is `timeout`, which fails its expectation too.
+    run = subprocess.run(
+        [racecheck, "run", "--timeout", "30"], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     took = time.time() - started
     failed = [l for l in run.stdout.splitlines() if l.startswith("racecheck: expectations failed in:")]
     verdict = "caught" if run.returncode == 1 else f"MISSED (exit {run.returncode})"

@@ -75,6 +75,9 @@ enum Command {
         /// Seed of random, pct and urw, instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Wall-clock seconds per exploration, instead of the scenario's `timeout_secs`.
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_TIMEOUT_SECS))]
+        timeout: Option<u64>,
         /// Explorations at once (default: the number of cores).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
         jobs: Option<u64>,
@@ -326,8 +329,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
     let dir = scenario_dir(cli.scenarios)?;
     match cli.command {
-        Command::Run { scenario, variants, schedulers, budget, seed, jobs, format } => {
-            let options = run::RunOptions { ids: scenario, variants, schedulers, budget, seed, jobs, format };
+        Command::Run { scenario, variants, schedulers, budget, seed, timeout, jobs, format } => {
+            let options = run::RunOptions { ids: scenario, variants, schedulers, budget, seed, timeout, jobs, format };
             run::run(&dir, &options)
         }
         Command::Summary { jobs } => run::summary(&dir, jobs),

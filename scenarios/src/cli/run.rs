@@ -20,6 +20,7 @@ pub(super) struct RunOptions {
     pub schedulers: Vec<Scheduler>,
     pub budget: Option<u64>,
     pub seed: Option<u64>,
+    pub timeout: Option<u64>,
     pub jobs: Option<u64>,
     pub format: Format,
 }
@@ -64,6 +65,9 @@ fn portfolio(s: &Scenario, options: &RunOptions) -> Vec<Scheduled> {
         }
     }
     for e in &mut chosen {
+        if let Some(seconds) = options.timeout {
+            e.exploration.timeout_secs = seconds;
+        }
         if let Some(b) = options.budget {
             // `--budget` bounds every search of the run, the minimiser's included.
             e.exploration.minimize_budget = e.exploration.minimize_budget.min(b);
