@@ -101,7 +101,8 @@ pub fn json(runs: &[ScenarioRun<'_>]) -> String {
     text
 }
 
-fn xml(text: &str) -> String {
+/// `text` escaped for XML, control characters but newline and tab left out.
+pub(crate) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -140,6 +140,37 @@ pub fn child_args(scenario: &Scenario, variant: &str) -> Vec<String> {
     vec!["__child".into(), scenario.path.display().to_string(), variant.into()]
 }
 
+/// Runs `work(i)` for every `i` in `0..count`, `jobs` at once, calling `each` with each result as
+/// it comes in; the results in index order, whatever order they finished in.
+pub fn in_parallel<T: Send>(
+    jobs: usize,
+    count: usize,
+    work: impl Fn(usize) -> T + Sync,
+    mut each: impl FnMut(&T) + Send,
+) -> Vec<T> {
+    let next = Mutex::new(0usize);
+    let done: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
+    let each = Mutex::new(&mut each);
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| loop {
+                let index = {
+                    let mut n = next.lock().expect("the work counter");
+                    *n += 1;
+                    *n - 1
+                };
+                if index >= count {
+                    break;
+                }
+                let result = work(index);
+                (each.lock().expect("the progress callback"))(&result);
+                done.lock().expect("the results")[index] = Some(result);
+            });
+        }
+    });
+    done.into_inner().expect("the results").into_iter().map(|r| r.expect("every job ran")).collect()
+}
+
 /// Runs every plan, `runner.jobs` children at once; results in plan order.
 pub fn run<'a>(
     runner: &Runner,
@@ -152,36 +183,25 @@ pub fn run<'a>(
         .flat_map(|(i, p)| p.variants.iter().flat_map(move |v| p.schedulers.iter().map(move |e| (i, *v, e))))
         .collect();
     let total = work.len();
-    let next = Mutex::new(0usize);
-    let done: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
-    let progress = Mutex::new(&mut progress);
-    std::thread::scope(|s| {
-        for _ in 0..runner.jobs.max(1) {
-            s.spawn(|| loop {
-                let index = {
-                    let mut n = next.lock().expect("the work counter");
-                    let i = *n;
-                    *n += 1;
-                    i
-                };
-                let Some((plan, variant, scheduled)) = work.get(index) else {
-                    break;
-                };
-                let scenario = plans[*plan].scenario;
-                let job = Job::Explore(scheduled.exploration.clone());
-                let outcome = isolate::run_in_child(&runner.program, &child_args(scenario, variant), &job);
-                let mut done = done.lock().expect("the results");
-                done[index] = Some(outcome);
-                let finished = done.iter().filter(|o| o.is_some()).count();
-                (progress.lock().expect("the progress callback"))(finished, total);
-            });
-        }
-    });
-    let mut outcomes = done.into_inner().expect("the results").into_iter();
+    let mut finished = 0;
+    let outcomes = in_parallel(
+        runner.jobs,
+        total,
+        |index| {
+            let (plan, variant, scheduled) = work[index];
+            let job = Job::Explore(scheduled.exploration.clone());
+            isolate::run_in_child(&runner.program, &child_args(plans[plan].scenario, variant), &job)
+        },
+        |_| {
+            finished += 1;
+            progress(finished, total);
+        },
+    );
+    let mut outcomes = outcomes.into_iter();
     let mut runs: Vec<ScenarioRun<'a>> =
         plans.iter().map(|p| ScenarioRun { scenario: p.scenario, cells: Vec::new() }).collect();
     for (plan, variant, scheduled) in work {
-        let outcome = outcomes.next().flatten().expect("every exploration ran");
+        let outcome = outcomes.next().expect("every exploration ran");
         let expect = scheduled.expect.iter().find(|(v, _)| *v == variant).map(|(_, e)| *e);
         runs[plan].cells.push(Cell { variant, exploration: scheduled.exploration.clone(), expect, outcome });
     }

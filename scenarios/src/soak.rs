@@ -15,8 +15,6 @@
 //! N and K, and every item it ran with its key, its index in the whole list and its outcome. No
 //! timings, no paths: the same soak gives the same bytes.
 
-use std::sync::Mutex;
-
 use harness::isolate::{self, Job};
 use harness::{Exploration, Outcome, Race, Strategy};
 use proptest::strategy::{Strategy as _, ValueTree as _};
@@ -259,27 +257,12 @@ pub fn shard(items: Vec<Item>, k: u32, n: u32) -> Vec<Item> {
 
 /// Runs `items`, `runner.jobs` children at once, calling `progress` with each outcome as it comes
 /// in; results in item order.
-pub fn run(runner: &Runner, items: &[Item], mut progress: impl FnMut(&Outcome) + Send) -> Vec<Done> {
-    let next = Mutex::new(0usize);
-    let done: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; items.len()]);
-    let progress = Mutex::new(&mut progress);
-    std::thread::scope(|s| {
-        for _ in 0..runner.jobs.max(1) {
-            s.spawn(|| loop {
-                let index = {
-                    let mut n = next.lock().expect("the work counter");
-                    *n += 1;
-                    *n - 1
-                };
-                let Some(item) = items.get(index) else { break };
-                let job = Job::Explore(item.exploration.clone());
-                let outcome = isolate::run_in_child(&runner.program, &item.args, &job);
-                (progress.lock().expect("the progress callback"))(&outcome);
-                done.lock().expect("the results")[index] = Some(outcome);
-            });
-        }
-    });
-    let outcomes = done.into_inner().expect("the results");
+pub fn run(runner: &Runner, items: &[Item], progress: impl FnMut(&Outcome) + Send) -> Vec<Done> {
+    let explore = |index: usize| {
+        let item = &items[index];
+        isolate::run_in_child(&runner.program, &item.args, &Job::Explore(item.exploration.clone()))
+    };
+    let outcomes = crate::run::in_parallel(runner.jobs, items.len(), explore, progress);
     items
         .iter()
         .zip(outcomes)
@@ -291,7 +274,7 @@ pub fn run(runner: &Runner, items: &[Item], mut progress: impl FnMut(&Outcome) +
             variant: i.variant.to_owned(),
             seed: i.seed,
             exploration: i.exploration.clone(),
-            outcome: o.expect("every item ran"),
+            outcome: o,
         })
         .collect()
 }

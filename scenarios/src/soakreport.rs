@@ -4,6 +4,7 @@
 //! every contradiction with its handle and trace. Only what the items hold goes in: no timings,
 //! no paths, no map order — the same soak gives the same bytes, however it was sharded.
 
+use crate::export::xml;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -177,16 +178,6 @@ pub fn json(m: &Merged) -> String {
     let mut text = serde_json::to_string_pretty(&doc).expect("a report always serializes");
     text.push('\n');
     text
-}
-
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
 }
 
 /// The report as JUnit XML: a suite per section, a case per variant × seed (× world), failing
