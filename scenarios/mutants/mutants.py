@@ -9,6 +9,7 @@ expectation failed. A mutant the gate misses (exit 0) is a hole in the gate; say
 
     python3 scenarios/mutants/mutants.py            # every mutant (about 15 minutes on 2 cores)
     python3 scenarios/mutants/mutants.py pct-depth-1 service-no-point   # some of them
+    MUTANT_SCENARIOS="selftest world-faults" python3 scenarios/mutants/mutants.py   # the pins only
 
 It is documented rather than part of .ci/run: every mutant rebuilds a copy of the workspace.
 The scratch folder and its target directory live under target/mutants/, so rebuilds are
@@ -114,8 +115,12 @@ def check(name):
     started = time.time()
     # A mutant can make explorations hang (a service lock that no scheduler sees, say): each
     # exploration gets 30 s, then its verdict is `timeout`, which fails its expectation too.
+    # `MUTANT_SCENARIOS="selftest world-faults"` runs only those scenarios: the gate is red when
+    # any of its scenarios is, and a mutant that hangs every service call makes the whole run
+    # long (each exploration waits out its 30 s).
+    only = os.environ.get("MUTANT_SCENARIOS", "").split()
     run = subprocess.run(
-        [racecheck, "run", "--timeout", "30"], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [racecheck, "run", "--timeout", "30", *only], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     took = time.time() - started
     failed = [l for l in run.stdout.splitlines() if l.startswith("racecheck: expectations failed in:")]
