@@ -87,7 +87,9 @@ def copy_workspace(dest):
     for f in files:
         target = os.path.join(dest, f)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(os.path.join(ROOT, f), target)
+        # A fresh modification time on every file: cargo judges freshness by it, and a file put
+        # back to its original text with its original time would keep the last mutant's build.
+        shutil.copyfile(os.path.join(ROOT, f), target)
 
 
 def replace_once(path, old, new):
