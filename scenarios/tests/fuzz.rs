@@ -1,26 +1,10 @@
 //! `racecheck fuzz`: generated worlds find the `before` bugs, shrink, and replay bit for bit from
 //! the printed handle; a correct fix survives; failing worlds are persisted for re-runs.
 
-use std::process::{Command, Output};
-
-fn racecheck(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racecheck"))
-        .arg("--scenarios")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("racecheck runs")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::support::{racecheck_on as racecheck, stdout_text as text};
 
 fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("racecheck-fuzz-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
+    crate::support::fresh_dir("fuzz", name)
 }
 
 #[test]

@@ -1,26 +1,11 @@
 //! `racecheck prove`: a correct fix holds over every small world, a documented fix fails in the
 //! smallest one with a handle that replays, and prove agrees with fuzz.
 
-use std::process::{Command, Output};
-
-fn racecheck(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racecheck"))
-        .arg("--scenarios")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("racecheck runs")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::support::{racecheck_on as racecheck, stdout_text as text};
 
 /// A copy of the scenario folder's top-level files, so a proof writes its worlds elsewhere.
 fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("racecheck-prove-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let dir = crate::support::fresh_dir("prove", name);
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for e in std::fs::read_dir(here).expect("the scenario folder") {
         let path = e.expect("an entry").path();

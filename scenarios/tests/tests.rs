@@ -11,4 +11,5 @@ mod proofs;
 mod prove;
 mod scaffold;
 mod soak;
+mod support;
 mod workflow;
