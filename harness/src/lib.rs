@@ -119,6 +119,7 @@ pub mod selftest;
 pub mod stale;
 pub mod svg;
 pub mod sync;
+pub mod tasks;
 pub mod trace;
 pub mod verdict;
 

@@ -17,6 +17,10 @@
 //!   conflict) is reached only when the scheduler really interleaves the two threads. A
 //!   scheduler that stopped interleaving would make it `vacuous`.
 
+mod tasks;
+
+pub use tasks::TaskSelfTest;
+
 use crate::race::{Race, RaceError, Variants};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{thread, Arc, Mutex, Service};
@@ -222,7 +226,7 @@ pub struct SelfTest;
 const INFO: crate::race::RaceInfo = crate::race::RaceInfo {
     id: "selftest",
     title: "the harness's own models, one per verdict kind and one per mechanism",
-    source: "harness/src/selftest.rs",
+    source: "harness/src/selftest/mod.rs",
     variants: <Variant as Variants>::NAMES,
     threads: 2,
 };
