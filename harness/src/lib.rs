@@ -9,7 +9,8 @@
 //! The main types: [`Model`] (the body of one execution), [`Exploration`] (a [`Strategy`] and a
 //! budget), [`explore`] (runs one into an [`Outcome`]), [`replay_traced`] (one execution again,
 //! from its handle), [`isolate`] (the same in a child process), [`Race`] (how a crate of models
-//! describes its races). The design, the traps and the error policy are in `harness/DESIGN.md`.
+//! describes its races), and [`tasks`] for bots written with `async`/`await` on an event loop.
+//! The design, the traps and the error policy are in `harness/DESIGN.md`.
 //!
 //! # Writing a model
 //!

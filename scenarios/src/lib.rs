@@ -28,6 +28,7 @@ use harness::Race;
 pub fn races() -> Vec<&'static dyn Race> {
     let mut races = models::races::all();
     races.push(&harness::selftest::SelfTest);
+    races.push(&harness::selftest::TaskSelfTest);
     races.push(models::faults::RACE);
     races
 }
