@@ -1,13 +1,18 @@
 //! `racecheck new <race-id>`: the files of a new race, ready to fill in.
 //!
-//! Writes `models/src/races/<race_id>.rs` (a working check-then-act skeleton with the three
-//! variants, one invariant and a race window), `scenarios/<race-id>.toml` (a portfolio of
-//! schedulers, and `[expect]` verdicts left as `TODO`, so the first run stops at the one decision
-//! only a person can make), and two lines in `models/src/races/mod.rs`: the module's plain
-//! `pub mod` line, in its sorted place among the others (where `cargo fmt` keeps it), and its
-//! `RACE` in the registry. Nothing in `harness/` is touched; on an error nothing is written.
+//! Where, the registry's [`Layout`] says; here (`Layout::MODELS`) it writes
+//! `models/src/races/<race_id>.rs` (a working check-then-act skeleton with the three variants,
+//! one invariant and a race window), `scenarios/<race-id>.toml` (a portfolio of schedulers, and
+//! `[expect]` verdicts left as `TODO`, so the first run stops at the one decision only a person
+//! can make), and two lines in `models/src/races/mod.rs`: the module's plain `pub mod` line, in
+//! its sorted place among the others (where `cargo fmt` keeps it), and its `RACE` in the
+//! registry. A crate of its own (`Layout::CRATE`) gets the same under `src/races/`, its model
+//! naming the simulated world as `models::world`. A registry without a layout is refused. Nothing
+//! in `harness/` is touched; on an error nothing is written.
 
 use std::path::{Path, PathBuf};
+
+use crate::{Layout, Registry};
 
 const MODEL: &str = include_str!("../templates/race.rs.tmpl");
 const SCENARIO: &str = include_str!("../templates/scenario.toml.tmpl");
@@ -35,9 +40,15 @@ const KEYWORDS: &[&str] = &[
     "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
-/// Writes a new race `id` into the workspace at `root`; an error says what is wrong with `id`
-/// or the workspace, and writes nothing.
-pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
+/// Writes a new race `id` into the crate at `root` as `registry`'s layout says, its scenario file
+/// into `scenarios`; an error says what is wrong with `id`, the registry or the crate, and writes
+/// nothing.
+pub fn new_race(registry: &Registry, root: &Path, scenarios: &Path, id: &str) -> Result<Scaffold, String> {
+    let Some(layout) = registry.layout() else {
+        return Err("this racecheck's registry has no layout for new races; expected \
+                    `Registry::with_layout(...)` in its main, or write the race module and its registry line by hand"
+            .to_owned());
+    };
     let valid = id.len() >= 2
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
@@ -56,21 +67,24 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
             id.replace('-', "_")
         ));
     }
-    if crate::find_race(id).is_some() {
+    if registry.find(id).is_some() {
         return Err(format!("race `{id}` already exists"));
     }
     let file = id.replace('-', "_");
     let title = id.replace('-', " ");
+    let Layout { races, world } = layout;
     let fill = |template: &str| {
         template
+            .replace("{{races}}", races)
+            .replace("{{world}}", world)
             .replace("{{id}}", id)
             .replace("{{file}}", &file)
             .replace("{{title}}", &title)
             .replace("{{invariant}}", "at most one live entry order (TODO: the invariant the write-up promises)")
     };
-    let model = root.join("models/src/races").join(format!("{file}.rs"));
-    let scenario = root.join("scenarios").join(format!("{id}.toml"));
-    let registry = root.join("models/src/races/mod.rs");
+    let model = root.join(races).join(format!("{file}.rs"));
+    let scenario = scenarios.join(format!("{id}.toml"));
+    let registry = root.join(races).join("mod.rs");
     for path in [&model, &scenario] {
         if path.exists() {
             return Err(format!("{} already exists", path.display()));
