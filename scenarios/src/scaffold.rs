@@ -140,3 +140,44 @@ fn with_mod_line(listed: &str, file: &str) -> Option<String> {
     lines.insert(at, &line);
     Some(lines.join("\n") + "\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder for one test.
+    fn fresh(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("racecheck-scaffold-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        dir
+    }
+
+    #[test]
+    fn a_registry_without_a_layout_is_refused_and_nothing_is_written() {
+        let root = fresh("no-layout");
+        let err = new_race(&Registry::new(), &root, &root.join("scenarios"), "stale-exit").expect_err("refused");
+        assert!(err.contains("no layout for new races") && !err.contains('\n'), "{err}");
+        assert_eq!(std::fs::read_dir(&root).expect("the folder").count(), 0);
+    }
+
+    #[test]
+    fn a_crate_of_its_own_gets_its_race_under_src_races_naming_the_world_as_models() {
+        let root = fresh("crate");
+        std::fs::create_dir_all(root.join("src/races")).expect("src/races");
+        std::fs::create_dir_all(root.join("scenarios")).expect("scenarios");
+        let listed = format!("pub mod sell_twice;\n\npub fn all() -> Vec<&'static dyn Race> {{\n    vec![\n        sell_twice::RACE,\n        {MARKER}\n    ]\n}}\n");
+        std::fs::write(root.join("src/races/mod.rs"), listed).expect("mod.rs");
+        let registry = Registry::new().with_layout(Layout::CRATE);
+        let made = new_race(&registry, &root, &root.join("scenarios"), "stale-exit").expect("written");
+        assert_eq!(made.model, root.join("src/races/stale_exit.rs"));
+        let model = std::fs::read_to_string(&made.model).expect("the model");
+        assert!(model.contains("use models::world::{") && !model.contains("crate::world"), "{model}");
+        let scenario = std::fs::read_to_string(root.join("scenarios/stale-exit.toml")).expect("the scenario");
+        assert!(scenario.starts_with("# stale exit: see src/races/stale_exit.rs"), "{scenario}");
+        let registry = std::fs::read_to_string(root.join("src/races/mod.rs")).expect("mod.rs");
+        assert!(registry.contains("pub mod sell_twice;\npub mod stale_exit;\n"), "{registry}");
+        assert!(registry.contains("        stale_exit::RACE,\n        // racecheck new"), "{registry}");
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+}
