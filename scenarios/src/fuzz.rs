@@ -1,7 +1,7 @@
 //! `racecheck fuzz`: generated worlds × explored schedules, shrunk to the smallest failing world
 //! and then to the schedule with the fewest preemptions.
 //!
-//! For each world proptest draws (see `models::worlds`), the harness explores the variant with
+//! For each world proptest draws from the race's world space (see `models::worlds`), the harness explores the variant with
 //! PCT, seeded from the world itself, so a world always gets the same schedules. A failing world
 //! shrinks (proptest) while it still fails; the smallest is explored once more, its failure
 //! minimised by preemption bounding, and written as a scenario file under `<scenarios>/fuzz/`,
@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use harness::{Exploration, Outcome, Race, Strategy};
+use models::worlds::Space;
 
 use crate::expect::Expected;
 use proptest::test_runner::{
@@ -24,6 +25,8 @@ use proptest::test_runner::{
 pub struct Fuzz {
     /// The race.
     pub race: &'static dyn Race,
+    /// Its world space, which the worlds are drawn from.
+    pub space: Space,
     /// The variant whose worlds are generated.
     pub variant: String,
     /// How many worlds.
@@ -91,9 +94,7 @@ fn explore(f: &Fuzz, target: &str, variant: &str, world: &toml::Table) -> Result
 
 /// Runs the fuzzer; `Ok(None)` when no world failed.
 pub fn run(f: &Fuzz, scenarios: &Path) -> Result<Option<Found>, String> {
-    let strategy = models::worlds::strategy(f.race.id()).ok_or_else(|| {
-        format!("race `{}` has no world generator; expected one of: {}", f.race.id(), models::worlds::RACES.join(", "))
-    })?;
+    let strategy = f.space.strategy();
     f.race.check_variant(&f.variant).map_err(|e| e.to_string())?;
     let dir = scenarios.join("fuzz");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

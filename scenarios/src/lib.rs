@@ -3,7 +3,9 @@
 //! A scenario (`scenarios/<id>.toml`, see [`scenario`]) names a race, its parameters, a
 //! portfolio of schedulers and the expected verdict of every variant. [`run`] explores each
 //! variant under each scheduler, one child process an exploration; [`report`] renders the
-//! result, the same text `racecheck run` prints and `reports/` keeps as snapshots.
+//! result, the same text `racecheck run` prints and `reports/` keeps as snapshots. The races
+//! come from a [`Registry`]: this repository's is [`registry`]; another crate passes its own to
+//! [`cli::main`] and gets the same command line over its races.
 
 pub mod cli;
 pub mod direct;
@@ -12,6 +14,7 @@ pub mod export;
 pub mod fuzz;
 pub mod merge;
 pub mod prove;
+pub mod registry;
 pub mod regress;
 pub mod report;
 pub mod run;
@@ -21,19 +24,15 @@ pub mod soak;
 pub mod soakreport;
 pub mod summary;
 
-use harness::Race;
+pub use registry::{Layout, Registry};
 
-/// Every race the command line knows: the models' races, the harness's own `selftest`, and the
-/// simulated world's `world-faults`.
-pub fn races() -> Vec<&'static dyn Race> {
-    let mut races = models::races::all();
-    races.push(&harness::selftest::SelfTest);
-    races.push(&harness::selftest::TaskSelfTest);
-    races.push(models::faults::RACE);
-    races
-}
-
-/// The race called `id`.
-pub fn find_race(id: &str) -> Option<&'static dyn Race> {
-    races().into_iter().find(|r| r.id() == id)
+/// This repository's registry: the models' races with their world spaces, the harness's own
+/// `selftest`, and the simulated world's `world-faults`; new races go into `models/src/races/`.
+pub fn registry() -> Registry {
+    Registry::new()
+        .with_layout(Layout::MODELS)
+        .with_races(models::races::all(), models::worlds::space)
+        .race(&harness::selftest::SelfTest)
+        .race(&harness::selftest::TaskSelfTest)
+        .race(models::faults::RACE)
 }

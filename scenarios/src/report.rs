@@ -8,9 +8,10 @@
 use std::fmt::Write as _;
 
 use crate::run::{Cell, ScenarioRun};
+use crate::Registry;
 
-/// Renders a scenario run.
-pub fn render(run: &ScenarioRun<'_>) -> String {
+/// Renders a scenario run; `registry` says whether its race has a proof over every small world.
+pub fn render(run: &ScenarioRun<'_>, registry: &Registry) -> String {
     let s = run.scenario;
     let mut out = String::new();
     let _ = writeln!(out, "scenario {}: race `{}`, {}", s.id, s.race.id(), s.race.title());
@@ -31,7 +32,8 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
     }
     for (variant, _, _) in held {
         let cells: Vec<&Cell> = run.cells.iter().filter(|c| c.variant == variant && c.counts()).collect();
-        let _ = writeln!(out, "scope of {variant}: {}", scope(s.race.id(), &cells));
+        let proven = registry.space(s.race.id()).is_some();
+        let _ = writeln!(out, "scope of {variant}: {}", scope(s.race.id(), proven, &cells));
     }
     let pinned = run.cells.iter().any(|c| c.expect.is_some());
     for (variant, _) in &s.expect {
@@ -127,8 +129,9 @@ pub fn render(run: &ScenarioRun<'_>) -> String {
 
 /// What a verdict that held covers: this scenario's one world; each search that held, with the
 /// interleavings it covered (all of them, or those within a preemption bound, or a sample) and
-/// its executions; and where the proof over every small world is kept.
-fn scope(race: &str, cells: &[&Cell]) -> String {
+/// its executions; and, for a race with a world space (`proven`), where the proof over every
+/// small world is kept.
+fn scope(race: &str, proven: bool, cells: &[&Cell]) -> String {
     let mut searches = Vec::new();
     let (mut sampled, mut samplers) = (0, Vec::new());
     for c in cells.iter().filter(|c| !c.outcome.verdict.is_failure()) {
@@ -152,11 +155,7 @@ fn scope(race: &str, cells: &[&Cell]) -> String {
     if sampled > 0 {
         searches.push(format!("{sampled} sampled executions ({})", samplers.join(", ")));
     }
-    let worlds = if models::worlds::space(race).is_some() {
-        format!("; every small world: reports/prove/{race}.snap")
-    } else {
-        String::new()
-    };
+    let worlds = if proven { format!("; every small world: reports/prove/{race}.snap") } else { String::new() };
     format!("1 world (this scenario's); {}{worlds}", searches.join("; "))
 }
 

@@ -1,13 +1,18 @@
 //! `racecheck new <race-id>`: the files of a new race, ready to fill in.
 //!
-//! Writes `models/src/races/<race_id>.rs` (a working check-then-act skeleton with the three
-//! variants, one invariant and a race window), `scenarios/<race-id>.toml` (a portfolio of
-//! schedulers, and `[expect]` verdicts left as `TODO`, so the first run stops at the one decision
-//! only a person can make), and two lines in `models/src/races/mod.rs`: the module's plain
-//! `pub mod` line, in its sorted place among the others (where `cargo fmt` keeps it), and its
-//! `RACE` in the registry. Nothing in `harness/` is touched; on an error nothing is written.
+//! Where, the registry's [`Layout`] says; here (`Layout::MODELS`) it writes
+//! `models/src/races/<race_id>.rs` (a working check-then-act skeleton with the three variants,
+//! one invariant and a race window), `scenarios/<race-id>.toml` (a portfolio of schedulers, and
+//! `[expect]` verdicts left as `TODO`, so the first run stops at the one decision only a person
+//! can make), and two lines in `models/src/races/mod.rs`: the module's plain `pub mod` line, in
+//! its sorted place among the others (where `cargo fmt` keeps it), and its `RACE` in the
+//! registry. A crate of its own (`Layout::CRATE`) gets the same under `src/races/`, its model
+//! naming the simulated world as `models::world`. A registry without a layout is refused. Nothing
+//! in `harness/` is touched; on an error nothing is written.
 
 use std::path::{Path, PathBuf};
+
+use crate::{Layout, Registry};
 
 const MODEL: &str = include_str!("../templates/race.rs.tmpl");
 const SCENARIO: &str = include_str!("../templates/scenario.toml.tmpl");
@@ -35,9 +40,15 @@ const KEYWORDS: &[&str] = &[
     "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
-/// Writes a new race `id` into the workspace at `root`; an error says what is wrong with `id`
-/// or the workspace, and writes nothing.
-pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
+/// Writes a new race `id` into the crate at `root` as `registry`'s layout says, its scenario file
+/// into `scenarios`; an error says what is wrong with `id`, the registry or the crate, and writes
+/// nothing.
+pub fn new_race(registry: &Registry, root: &Path, scenarios: &Path, id: &str) -> Result<Scaffold, String> {
+    let Some(layout) = registry.layout() else {
+        return Err("this racecheck's registry has no layout for new races; expected \
+                    `Registry::with_layout(...)` in its main, or write the race module and its registry line by hand"
+            .to_owned());
+    };
     let valid = id.len() >= 2
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
@@ -56,21 +67,24 @@ pub fn new_race(root: &Path, id: &str) -> Result<Scaffold, String> {
             id.replace('-', "_")
         ));
     }
-    if crate::find_race(id).is_some() {
+    if registry.find(id).is_some() {
         return Err(format!("race `{id}` already exists"));
     }
     let file = id.replace('-', "_");
     let title = id.replace('-', " ");
+    let Layout { races, world } = layout;
     let fill = |template: &str| {
         template
+            .replace("{{races}}", races)
+            .replace("{{world}}", world)
             .replace("{{id}}", id)
             .replace("{{file}}", &file)
             .replace("{{title}}", &title)
             .replace("{{invariant}}", "at most one live entry order (TODO: the invariant the write-up promises)")
     };
-    let model = root.join("models/src/races").join(format!("{file}.rs"));
-    let scenario = root.join("scenarios").join(format!("{id}.toml"));
-    let registry = root.join("models/src/races/mod.rs");
+    let model = root.join(races).join(format!("{file}.rs"));
+    let scenario = scenarios.join(format!("{id}.toml"));
+    let registry = root.join(races).join("mod.rs");
     for path in [&model, &scenario] {
         if path.exists() {
             return Err(format!("{} already exists", path.display()));
@@ -125,4 +139,45 @@ fn with_mod_line(listed: &str, file: &str) -> Option<String> {
     let mut lines: Vec<&str> = listed.lines().collect();
     lines.insert(at, &line);
     Some(lines.join("\n") + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder for one test.
+    fn fresh(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("racecheck-scaffold-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        dir
+    }
+
+    #[test]
+    fn a_registry_without_a_layout_is_refused_and_nothing_is_written() {
+        let root = fresh("no-layout");
+        let err = new_race(&Registry::new(), &root, &root.join("scenarios"), "stale-exit").expect_err("refused");
+        assert!(err.contains("no layout for new races") && !err.contains('\n'), "{err}");
+        assert_eq!(std::fs::read_dir(&root).expect("the folder").count(), 0);
+    }
+
+    #[test]
+    fn a_crate_of_its_own_gets_its_race_under_src_races_naming_the_world_as_models() {
+        let root = fresh("crate");
+        std::fs::create_dir_all(root.join("src/races")).expect("src/races");
+        std::fs::create_dir_all(root.join("scenarios")).expect("scenarios");
+        let listed = format!("pub mod sell_twice;\n\npub fn all() -> Vec<&'static dyn Race> {{\n    vec![\n        sell_twice::RACE,\n        {MARKER}\n    ]\n}}\n");
+        std::fs::write(root.join("src/races/mod.rs"), listed).expect("mod.rs");
+        let registry = Registry::new().with_layout(Layout::CRATE);
+        let made = new_race(&registry, &root, &root.join("scenarios"), "stale-exit").expect("written");
+        assert_eq!(made.model, root.join("src/races/stale_exit.rs"));
+        let model = std::fs::read_to_string(&made.model).expect("the model");
+        assert!(model.contains("use models::world::{") && !model.contains("crate::world"), "{model}");
+        let scenario = std::fs::read_to_string(root.join("scenarios/stale-exit.toml")).expect("the scenario");
+        assert!(scenario.starts_with("# stale exit: see src/races/stale_exit.rs"), "{scenario}");
+        let registry = std::fs::read_to_string(root.join("src/races/mod.rs")).expect("mod.rs");
+        assert!(registry.contains("pub mod sell_twice;\npub mod stale_exit;\n"), "{registry}");
+        assert!(registry.contains("        stale_exit::RACE,\n        // racecheck new"), "{registry}");
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
 }

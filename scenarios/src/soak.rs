@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::{child_args, Runner};
 use crate::scenario::Scenario;
+use crate::Registry;
 
 /// The format tag every shard file carries.
 pub const FORMAT: &str = "racecheck-soak/1";
@@ -137,10 +138,11 @@ fn world_id(race: &str, params: &str) -> String {
     format!("{race}-{:08x}", hash as u32)
 }
 
-/// World `index` of seed `seed` for `race`: drawn by its generator from a ChaCha stream seeded by
-/// both; a world the race refuses is drawn again (the next attempt is part of the seed).
-pub fn world(race: &'static dyn Race, seed: u64, index: u32) -> Option<World> {
-    let strategy = models::worlds::strategy(race.id())?;
+/// World `index` of seed `seed` for `race`: drawn by its generator (from `registry`'s world
+/// space of it) from a ChaCha stream seeded by both; a world the race refuses is drawn again (the
+/// next attempt is part of the seed).
+pub fn world(registry: &Registry, race: &'static dyn Race, seed: u64, index: u32) -> Option<World> {
+    let strategy = registry.space(race.id())?.strategy();
     for attempt in 0..64u32 {
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
@@ -173,8 +175,14 @@ fn reseeded(strategy: &Strategy, seed: u64) -> Strategy {
     s
 }
 
-/// The soak's parameters and its whole canonical item list. `scenarios` are sorted by id here.
-pub fn plan(scenarios: &mut [Scenario], seeds: std::ops::Range<u64>, worlds: u32) -> (Params, Vec<Item>) {
+/// The soak's parameters and its whole canonical item list. `scenarios` are sorted by id here;
+/// the generated worlds come from `registry`'s world spaces.
+pub fn plan(
+    registry: &Registry,
+    scenarios: &mut [Scenario],
+    seeds: std::ops::Range<u64>,
+    worlds: u32,
+) -> (Params, Vec<Item>) {
     scenarios.sort_by(|a, b| a.id.cmp(&b.id));
     let mut items = Vec::new();
     let mut push = |scenario: &str, variant: &'static str, e: &Exploration, args: &[String]| {
@@ -203,7 +211,7 @@ pub fn plan(scenarios: &mut [Scenario], seeds: std::ops::Range<u64>, worlds: u32
     // Worlds: per race with a generator, under the portfolio of its first scenario (by id).
     let mut races: Vec<&Scenario> = Vec::new();
     for s in scenarios.iter() {
-        if models::worlds::strategy(s.race.id()).is_some() && !races.iter().any(|r| r.race.id() == s.race.id()) {
+        if registry.space(s.race.id()).is_some() && !races.iter().any(|r| r.race.id() == s.race.id()) {
             races.push(s);
         }
     }
@@ -214,7 +222,7 @@ pub fn plan(scenarios: &mut [Scenario], seeds: std::ops::Range<u64>, worlds: u32
                 for e in s.schedulers.iter().filter(|e| randomized(&e.exploration.strategy)) {
                     // Each seed has its own world.
                     for seed in seeds.clone() {
-                        let Some(world) = world(s.race, seed, w) else { continue };
+                        let Some(world) = world(registry, s.race, seed, w) else { continue };
                         let mut exploration = e.exploration.clone();
                         exploration.strategy = reseeded(&exploration.strategy, seed);
                         let args = ["__world", s.race.id(), &world.id, variant, &world.params].map(str::to_owned);

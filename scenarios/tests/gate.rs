@@ -19,10 +19,11 @@ fn runner() -> Runner {
 #[test]
 fn every_scenario_meets_its_expectations_and_matches_its_report() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let registry = scenarios::registry();
     let all: Vec<scenario::Scenario> = scenario::all_files(dir)
         .expect("the scenario folder")
         .iter()
-        .map(|f| scenario::load(f, scenarios::find_race).unwrap_or_else(|e| panic!("{e}")))
+        .map(|f| scenario::load(f, |id| registry.find(id)).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     assert!(all.len() >= 2, "the scenario folder holds the scenarios");
     assert!(all.iter().any(|s| s.path.starts_with(dir.join("fuzz"))), "the gate runs the committed generated worlds");
@@ -30,7 +31,7 @@ fn every_scenario_meets_its_expectations_and_matches_its_report() {
     let runs = run::run(&runner(), &plans, |_, _| {});
     let mut unexpected = Vec::new();
     for r in &runs {
-        let text = report::render(r);
+        let text = report::render(r, &registry);
         let config: Vec<String> = r
             .scenario
             .schedulers

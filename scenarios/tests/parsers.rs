@@ -89,9 +89,10 @@ const WORLD: &str = include_str!("../fuzz/double-exit-87c15e74.toml");
 #[test]
 fn scenario_files_never_panic_the_parser() {
     let texts = prop_oneof![mutated(SCENARIO), mutated(SELFTEST), mutated(WORLD), ".{0,200}"];
+    let registry = scenarios::registry();
     runner()
         .run(&texts, |text| {
-            let _ = scenarios::scenario::parse(Path::new("fuzzed.toml"), &text, scenarios::find_race);
+            let _ = scenarios::scenario::parse(Path::new("fuzzed.toml"), &text, |id| registry.find(id));
             Ok(())
         })
         .expect("no scenario text panics the parser");

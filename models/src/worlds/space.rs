@@ -8,11 +8,13 @@
 //! canonical order: smallest first, then by the choices' positions. [`Space::strategy`] draws
 //! from the same values for proptest, shrinking toward the first of each (size 0). Worlds the
 //! race itself refuses (its `Params::check`) are left out of the enumeration, and rejected by
-//! the fuzzer: a refused world is not a failure.
+//! the fuzzer: a refused world is not a failure. A space is plain data: a crate of races of its
+//! own builds one for each of its races the same way, and enumerates it with [`Space::worlds_of`].
 
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
+use harness::Race;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use toml::{Table, Value};
@@ -159,9 +161,17 @@ fn sequences(
 }
 
 impl Space {
-    /// Every world of size at most `k` the race accepts, canonical and deduplicated, smallest
-    /// first, then in the order of the choices' positions.
+    /// Every world of size at most `k` the race (one of [`crate::races::all`]) accepts,
+    /// canonical and deduplicated, smallest first, then in the order of the choices' positions.
     pub fn worlds(&self, k: usize) -> Vec<World> {
+        match crate::races::find(self.race) {
+            Some(race) => self.worlds_of(race, k),
+            None => Vec::new(),
+        }
+    }
+
+    /// The same for `race`, this space's race wherever it is defined.
+    pub fn worlds_of(&self, race: &dyn Race, k: usize) -> Vec<World> {
         let per_dim: Vec<Vec<Choice>> = self.dims.iter().map(|d| d.choices(k)).collect();
         let mut found: Vec<(usize, Vec<Vec<usize>>, Table)> = Vec::new();
         self.product(&per_dim, k, &mut Vec::new(), &mut found);
@@ -169,7 +179,7 @@ impl Space {
         let mut seen = BTreeSet::new();
         found
             .into_iter()
-            .filter(|(_, _, t)| self.accepts(t) && seen.insert(t.to_string()))
+            .filter(|(_, _, t)| Self::accepted_by(race, t) && seen.insert(t.to_string()))
             .map(|(size, _, params)| World { size, params })
             .collect()
     }
@@ -200,9 +210,14 @@ impl Space {
         t
     }
 
-    /// Whether the race accepts `params` (its `Params::check`).
+    /// Whether the race (one of [`crate::races::all`]) accepts `params` (its `Params::check`).
     pub fn accepts(&self, params: &Table) -> bool {
-        crate::races::find(self.race).is_some_and(|r| r.model("world", r.variants()[0], params).is_ok())
+        crate::races::find(self.race).is_some_and(|r| Self::accepted_by(r, params))
+    }
+
+    /// Whether `race` accepts `params`: it builds a model of its first variant from them.
+    pub fn accepted_by(race: &dyn Race, params: &Table) -> bool {
+        race.model("world", race.variants()[0], params).is_ok()
     }
 
     /// The proptest strategy over the same values, shrinking toward the first of each.

@@ -1,4 +1,16 @@
-//! The `racecheck` command line, as a library: the binary is one call to [`main`].
+//! The `racecheck` command line, as a library: a binary is one call to [`main`] with its
+//! [`Registry`] of races. This repository's `racecheck` passes [`crate::registry`]; a crate of
+//! its own races passes its own, and gets the same commands, reports and exit codes over them:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     scenarios::cli::main(&scenarios::registry())
+//! }
+//! ```
+//!
+//! Every exploration runs in a child process of the same program (see `harness::isolate`), which
+//! is why the registry is an argument of `main` and not of each command: the child is started
+//! with the same `main` and the same registry.
 //!
 //! Exit codes: 0 when at least one expectation was checked and every one was met; 1 when an
 //! expectation failed; 2 for bad input, and for a selection that checked nothing; 141 when the
@@ -25,6 +37,7 @@ use harness::isolate::{self, Job};
 
 use self::out::out;
 use crate::scenario::{self, Scheduler, MAX_BUDGET};
+use crate::Registry;
 
 /// The most explorations at once `--jobs` accepts.
 pub const MAX_JOBS: u64 = 1024;
@@ -252,13 +265,13 @@ pub fn check_args(args: impl IntoIterator<Item = OsString>) -> Result<(), String
     })
 }
 
-/// Runs the command line on the program's own arguments.
-pub fn main() -> ExitCode {
-    main_from(std::env::args_os())
+/// Runs the command line over the races of `registry`, on the program's own arguments.
+pub fn main(registry: &Registry) -> ExitCode {
+    main_from(registry, std::env::args_os())
 }
 
-/// Runs the command line on `args` (the program name first).
-pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+/// Runs the command line over the races of `registry`, on `args` (the program name first).
+pub fn main_from(registry: &Registry, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
@@ -267,7 +280,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         eprintln!("error: standard output is closed; the report would be lost");
         return ExitCode::from(2);
     }
-    let code = match dispatch(cli) {
+    let code = match dispatch(cli, registry) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
@@ -313,39 +326,43 @@ fn scenario_dir(given: Option<PathBuf>) -> Result<PathBuf> {
         .ok_or_else(|| bad("no `scenarios/` folder here or in any parent folder; pass --scenarios DIR"))
 }
 
-fn dispatch(cli: Cli) -> Result<ExitCode> {
+fn dispatch(cli: Cli, registry: &Registry) -> Result<ExitCode> {
     if let Command::List = cli.command {
-        list();
+        list(registry);
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Child { path, variant, job } = cli.command {
-        return child(&path, &variant, &job);
+        return child(registry, &path, &variant, &job);
     }
     if let Command::World { race, id, variant, params, job } = cli.command {
-        return soak::world_child(&race, &id, &variant, &params, &job);
+        return soak::world_child(registry, &race, &id, &variant, &params, &job);
     }
     if let Command::ProveChild { race, id, variant, world, job } = cli.command {
-        return prove::child(&race, &id, &variant, &world, &job);
+        return prove::child(registry, &race, &id, &variant, &world, &job);
     }
     let dir = scenario_dir(cli.scenarios)?;
     match cli.command {
         Command::Run { scenario, variants, schedulers, budget, seed, timeout, jobs, format } => {
             let options = run::RunOptions { ids: scenario, variants, schedulers, budget, seed, timeout, jobs, format };
-            run::run(&dir, &options)
+            run::run(registry, &dir, &options)
         }
-        Command::Summary { jobs } => run::summary(&dir, jobs),
+        Command::Summary { jobs } => run::summary(registry, &dir, jobs),
         Command::Replay { handle, loom_checkpoint, as_found, svg, step } => {
-            replay::replay(&dir, &handle, &replay::ReplayOptions { loom_checkpoint, as_found, svg, step })
+            let options = replay::ReplayOptions { loom_checkpoint, as_found, svg, step };
+            replay::replay(registry, &dir, &handle, &options)
         }
         Command::Fuzz { race, variant, cases, seed, budget, depth, force, in_child } => {
-            let Some(found) = crate::find_race(&race) else {
+            let Some(found) = registry.find(&race) else {
+                return Err(bad(format!("unknown race `{race}`; expected one of: {}", registry.with_worlds())));
+            };
+            let Some(space) = registry.space(&race).cloned() else {
                 return Err(bad(format!(
-                    "unknown race `{race}`; expected one of: {}",
-                    models::worlds::RACES.join(", ")
+                    "race `{race}` has no world generator; expected one of: {}",
+                    registry.with_worlds()
                 )));
             };
             let depth = usize::try_from(depth).map_err(|_| bad("--depth is too large"))?;
-            let f = crate::fuzz::Fuzz { race: found, variant, cases, seed, budget, depth, force };
+            let f = crate::fuzz::Fuzz { race: found, space, variant, cases, seed, budget, depth, force };
             if in_child {
                 fuzz::fuzz(&dir, &f)
             } else {
@@ -354,44 +371,44 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Prove { target, variant, size, jobs } => {
             let size = size.map(|s| usize::try_from(s).unwrap_or(usize::MAX));
-            prove::prove(&dir, &prove::ProveOptions { target, variant, size, jobs })
+            prove::prove(registry, &dir, &prove::ProveOptions { target, variant, size, jobs })
         }
-        Command::New { race } => new(&dir, &race),
+        Command::New { race } => new(registry, &dir, &race),
         Command::Soak { scenario, seeds, worlds, shard, out, jobs } => {
-            soak::soak(&dir, &soak::SoakOptions { ids: scenario, seeds, worlds, shard, out, jobs })
+            soak::soak(registry, &dir, &soak::SoakOptions { ids: scenario, seeds, worlds, shard, out, jobs })
         }
         Command::Merge { files, format } => soak::merge(&dir, &files, format),
-        Command::Perf { quick } => perf::perf(&dir, quick),
+        Command::Perf { quick } => perf::perf(registry, &dir, quick),
         Command::List | Command::Child { .. } | Command::World { .. } | Command::ProveChild { .. } => {
             unreachable!("handled above")
         }
     }
 }
 
-fn list() {
-    for race in crate::races() {
+fn list(registry: &Registry) {
+    for race in registry.races() {
         out!("{:<24} {}", race.id(), race.title());
         out!("{:<24} source: {}", "", race.source());
         out!("{:<24} variants: {}", "", race.variants().join(", "));
     }
 }
 
-fn new(dir: &Path, race: &str) -> Result<ExitCode> {
+fn new(registry: &Registry, dir: &Path, race: &str) -> Result<ExitCode> {
     let root = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let made = crate::scaffold::new_race(&root, race).map_err(bad)?;
+    let made = crate::scaffold::new_race(registry, &root, dir, race).map_err(bad)?;
     out!("wrote {}", made.model.display());
     out!("wrote {}", made.scenario.display());
-    out!("added one line to {}", made.registry.display());
-    out!("next: follow models/GUIDE.md; `racecheck run {race}` stops at the [expect] verdicts to decide");
+    out!("added two lines to {}", made.registry.display());
+    out!("next: follow racecheck's models/GUIDE.md; `racecheck run {race}` stops at the [expect] verdicts to decide");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves one exploration for a parent `racecheck` (see `harness::isolate`).
-fn child(path: &Path, variant: &str, job: &str) -> Result<ExitCode> {
-    let scenario = scenario::load(path, crate::find_race).map_err(|e| bad(e.to_string()))?;
+fn child(registry: &Registry, path: &Path, variant: &str, job: &str) -> Result<ExitCode> {
+    let scenario = scenario::load(path, |id| registry.find(id)).map_err(|e| bad(e.to_string()))?;
     let job = Job::from_arg(job).map_err(|e| bad(e.to_string()))?;
     let target = format!("{}/{variant}", scenario.id);
     let model = scenario.race.model(&target, variant, &scenario.params).map_err(|e| bad(e.to_string()))?;

@@ -18,6 +18,7 @@ use super::out::outp;
 use super::program;
 use crate::expect::Expected;
 use crate::run::{child_args, Plan, Runner};
+use crate::Registry;
 
 /// How much `racecheck perf` measures.
 struct Sizes {
@@ -38,9 +39,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-pub(super) fn perf(dir: &Path, quick: bool) -> Result<ExitCode> {
+pub(super) fn perf(registry: &Registry, dir: &Path, quick: bool) -> Result<ExitCode> {
     let sizes = if quick { QUICK } else { FULL };
-    let mut all = super::run::load(dir, &[])?;
+    // The last section measures this repository's re-entry model against the same model written
+    // directly against shuttle (`crate::direct`): a registry without it cannot make this report.
+    let race = registry.find("reentry").ok_or_else(|| {
+        super::bad("racecheck perf measures this repository's `reentry` race against bare shuttle; this registry has no `reentry` race")
+    })?;
+    let mut all = super::run::load(registry, dir, &[])?;
     all.retain(|s| !s.path.parent().is_some_and(|p| p.ends_with("fuzz")));
     all.sort_by(|a, b| a.id.cmp(&b.id));
     let program = program()?;
@@ -54,7 +60,7 @@ pub(super) fn perf(dir: &Path, quick: bool) -> Result<ExitCode> {
     );
 
     // 1. Executions to the first failure, per flawed variant and randomized scheduler.
-    let (_, items) = crate::soak::plan(&mut all, 1..sizes.seeds + 1, 0);
+    let (_, items) = crate::soak::plan(registry, &mut all, 1..sizes.seeds + 1, 0);
     let flawed = |scenario: &str, variant: &str| {
         all.iter()
             .find(|s| s.id == scenario)
@@ -151,7 +157,6 @@ pub(super) fn perf(dir: &Path, quick: bool) -> Result<ExitCode> {
     let _ = writeln!(md, "\nSpeed-up: {:.2}x.", wall[0].1 / wall[1].1.max(1e-9));
 
     // 4. The harness against bare shuttle (the logic of benches/overhead.rs).
-    let race = crate::find_race("reentry").ok_or_else(|| super::bad("the reentry race is missing"))?;
     let model =
         race.model("reentry/correct-fix", "correct-fix", &toml::Table::new()).map_err(|e| super::bad(e.to_string()))?;
     let harnessed = |n: u64, seed: u64| {

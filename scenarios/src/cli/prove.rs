@@ -14,6 +14,7 @@ use crate::expect::Expected;
 use crate::fuzz::{WorldFile, Written};
 use crate::prove::{self, report, Checked, Prove};
 use crate::run::Runner;
+use crate::Registry;
 
 /// What the command line asked for.
 pub(super) struct ProveOptions {
@@ -23,26 +24,26 @@ pub(super) struct ProveOptions {
     pub jobs: Option<u64>,
 }
 
-pub(super) fn prove(dir: &Path, o: &ProveOptions) -> Result<ExitCode> {
-    let (race, base) = match crate::find_race(&o.target) {
+pub(super) fn prove(registry: &Registry, dir: &Path, o: &ProveOptions) -> Result<ExitCode> {
+    let (race, base) = match registry.find(&o.target) {
         Some(race) => (race, toml::Table::new()),
         None => {
             let ids: Vec<String> = vec![o.target.clone()];
-            let found = super::run::load(dir, &ids).map_err(|_| {
+            let found = super::run::load(registry, dir, &ids).map_err(|_| {
                 bad(format!(
                     "`{}` is neither a race nor a scenario; expected a race (one of: {}) or a scenario id",
                     o.target,
-                    models::worlds::RACES.join(", ")
+                    registry.with_worlds()
                 ))
             })?;
             let s = found.into_iter().next().ok_or_else(|| bad("no such scenario"))?;
             (s.race, s.params)
         }
     };
-    let space = models::worlds::space(race.id()).ok_or_else(|| {
-        bad(format!("race `{}` has no world space; expected one of: {}", race.id(), models::worlds::RACES.join(", ")))
+    let space = registry.space(race.id()).cloned().ok_or_else(|| {
+        bad(format!("race `{}` has no world space; expected one of: {}", race.id(), registry.with_worlds()))
     })?;
-    let hold = prove::expected_to_hold(race, dir);
+    let hold = prove::expected_to_hold(registry, race, dir);
     let variants: Vec<(&'static str, bool)> = match &o.variant {
         Some(v) => {
             race.check_variant(v).map_err(|e| bad(e.to_string()))?;
@@ -107,8 +108,15 @@ fn write_world(dir: &Path, runner: &Runner, race: &'static dyn harness::Race, c:
 }
 
 /// Serves one exploration of a world for a parent `racecheck prove` (see `harness::isolate`).
-pub(super) fn child(race: &str, id: &str, variant: &str, world: &str, job: &str) -> Result<ExitCode> {
-    let race = crate::find_race(race).ok_or_else(|| bad(format!("unknown race `{race}`")))?;
+pub(super) fn child(
+    registry: &Registry,
+    race: &str,
+    id: &str,
+    variant: &str,
+    world: &str,
+    job: &str,
+) -> Result<ExitCode> {
+    let race = registry.find(race).ok_or_else(|| bad(format!("unknown race `{race}`")))?;
     let params: toml::Table = world.parse().map_err(|e| bad(format!("the world is not a TOML table: {e}")))?;
     let job = Job::from_arg(job).map_err(|e| bad(e.to_string()))?;
     let model = race.model(&format!("{id}/{variant}"), variant, &params).map_err(|e| bad(e.to_string()))?;

@@ -11,7 +11,7 @@ use harness::Handle;
 
 use super::out::{out, outp};
 use super::{bad, program};
-use crate::run;
+use crate::{run, Registry};
 
 /// How `racecheck replay` shows what it replays.
 pub(super) struct ReplayOptions {
@@ -21,7 +21,7 @@ pub(super) struct ReplayOptions {
     pub step: bool,
 }
 
-pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<ExitCode> {
+pub(super) fn replay(registry: &Registry, dir: &Path, text: &str, options: &ReplayOptions) -> Result<ExitCode> {
     let ReplayOptions { loom_checkpoint, as_found, .. } = options;
     let (loom_checkpoint, as_found) = (loom_checkpoint.clone(), *as_found);
     let handle: Handle = text.parse().map_err(|e: harness::handle::HandleError| bad(e.to_string()))?;
@@ -39,7 +39,7 @@ pub(super) fn replay(dir: &Path, text: &str, options: &ReplayOptions) -> Result<
         }
     }
     let (id, variant) = handle.target.split_once('/').ok_or_else(|| bad("the handle has no variant"))?;
-    let all = super::run::load(dir, &[id.to_owned()])?;
+    let all = super::run::load(registry, dir, &[id.to_owned()])?;
     let s = &all[0];
     s.race.check_variant(variant).map_err(|e| bad(e.to_string()))?;
     let step_limit = s.step_limit;

@@ -12,6 +12,7 @@ use super::out::{out, outp};
 use super::{bad, jobs, program, Format};
 use crate::run::{self, Plan, Runner, ScenarioRun};
 use crate::scenario::{self, Scenario, Scheduled, Scheduler};
+use crate::Registry;
 
 /// What `racecheck run` was asked to do.
 pub(super) struct RunOptions {
@@ -26,8 +27,8 @@ pub(super) struct RunOptions {
 }
 
 /// Every scenario of `dir` and of its `fuzz/` (the committed generated worlds), or those called
-/// `ids`, loaded and checked.
-pub(super) fn load(dir: &Path, ids: &[String]) -> Result<Vec<Scenario>> {
+/// `ids`, loaded and checked against the races of `registry`.
+pub(super) fn load(registry: &Registry, dir: &Path, ids: &[String]) -> Result<Vec<Scenario>> {
     let files = scenario::all_files(dir).map_err(|e| bad(e.to_string()))?;
     let stem = |f: &Path| f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let known: Vec<String> = files.iter().map(|f| stem(f)).collect();
@@ -39,7 +40,7 @@ pub(super) fn load(dir: &Path, ids: &[String]) -> Result<Vec<Scenario>> {
     files
         .iter()
         .filter(|f| ids.is_empty() || ids.contains(&stem(f)))
-        .map(|f| scenario::load(f, crate::find_race).map_err(|e| bad(e.to_string())))
+        .map(|f| scenario::load(f, |id| registry.find(id)).map_err(|e| bad(e.to_string())))
         .collect()
 }
 
@@ -89,8 +90,8 @@ fn portfolio(s: &Scenario, options: &RunOptions) -> Vec<Scheduled> {
     chosen
 }
 
-pub(super) fn run(dir: &Path, options: &RunOptions) -> Result<ExitCode> {
-    let all = load(dir, &options.ids)?;
+pub(super) fn run(registry: &Registry, dir: &Path, options: &RunOptions) -> Result<ExitCode> {
+    let all = load(registry, dir, &options.ids)?;
     for v in &options.variants {
         if !all.iter().any(|s| s.race.variants().contains(&v.as_str())) {
             let known: std::collections::BTreeSet<&str> =
@@ -127,7 +128,7 @@ pub(super) fn run(dir: &Path, options: &RunOptions) -> Result<ExitCode> {
     match options.format {
         Format::Json => outp!("{}", crate::export::json(&runs)),
         Format::Junit => outp!("{}", crate::export::junit(&runs)),
-        Format::Text => print_text(&runs),
+        Format::Text => print_text(registry, &runs),
     }
     Ok(verdict(&runs, options.format == Format::Text))
 }
@@ -156,18 +157,18 @@ fn verdict(runs: &[ScenarioRun<'_>], text: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_text(runs: &[ScenarioRun<'_>]) {
+fn print_text(registry: &Registry, runs: &[ScenarioRun<'_>]) {
     for (i, r) in runs.iter().enumerate() {
         if i > 0 {
             out!("\n{}", "=".repeat(78));
         }
-        outp!("{}", crate::report::render(r));
+        outp!("{}", crate::report::render(r, registry));
     }
     out!();
 }
 
-pub(super) fn summary(dir: &Path, jobs_wanted: Option<u64>) -> Result<ExitCode> {
-    let all = load(dir, &[])?;
+pub(super) fn summary(registry: &Registry, dir: &Path, jobs_wanted: Option<u64>) -> Result<ExitCode> {
+    let all = load(registry, dir, &[])?;
     let plans: Vec<Plan<'_>> = all.iter().map(Plan::whole).collect();
     let runs = run::run(&Runner { program: program()?, jobs: jobs(jobs_wanted) }, &plans, |_, _| {});
     outp!("{}", crate::summary::render(&runs));

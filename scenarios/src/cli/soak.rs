@@ -12,6 +12,7 @@ use harness::isolate::{self, Job};
 use super::out::outp;
 use super::{bad, jobs, program, Format};
 use crate::run::Runner;
+use crate::Registry;
 
 /// What `racecheck soak` was asked to do.
 pub(super) struct SoakOptions {
@@ -101,13 +102,13 @@ impl Progress {
     }
 }
 
-pub(super) fn soak(dir: &Path, o: &SoakOptions) -> Result<ExitCode> {
-    let mut all = super::run::load(dir, &o.ids)?;
+pub(super) fn soak(registry: &Registry, dir: &Path, o: &SoakOptions) -> Result<ExitCode> {
+    let mut all = super::run::load(registry, dir, &o.ids)?;
     if o.ids.is_empty() {
         // The committed generated worlds are the gate's; a soak draws its own.
         all.retain(|s| !s.path.parent().is_some_and(|p| p.ends_with("fuzz")));
     }
-    let (params, items) = crate::soak::plan(&mut all, o.seeds.clone(), o.worlds);
+    let (params, items) = crate::soak::plan(registry, &mut all, o.seeds.clone(), o.worlds);
     if items.is_empty() {
         return Err(bad("nothing to soak: the scenarios selected have no random, pct or urw scheduler"));
     }
@@ -162,8 +163,15 @@ pub(super) fn merge(dir: &Path, files: &[PathBuf], format: Format) -> Result<Exi
 }
 
 /// Serves one exploration of a generated world for a parent `racecheck soak`.
-pub(super) fn world_child(race: &str, id: &str, variant: &str, params: &str, job: &str) -> Result<ExitCode> {
-    let race = crate::find_race(race).ok_or_else(|| bad(format!("unknown race `{race}`")))?;
+pub(super) fn world_child(
+    registry: &Registry,
+    race: &str,
+    id: &str,
+    variant: &str,
+    params: &str,
+    job: &str,
+) -> Result<ExitCode> {
+    let race = registry.find(race).ok_or_else(|| bad(format!("unknown race `{race}`")))?;
     let params: toml::Table = toml::from_str(params).map_err(|e| bad(format!("malformed world: {e}")))?;
     let job = Job::from_arg(job).map_err(|e| bad(e.to_string()))?;
     let model = race.model(&format!("{id}/{variant}"), variant, &params).map_err(|e| bad(e.to_string()))?;

@@ -1,7 +1,8 @@
 //! `racecheck prove`: every world of a race up to a size, every interleaving of each.
 //!
 //! A `holds` in a scenario's report covers every interleaving of *one* world. A proof covers
-//! every world of the race's space (`models::worlds`) of size at most K, enumerated, not sampled.
+//! every world of the race's space (`models::worlds`, as the [`crate::Registry`] gives it) of
+//! size at most K, enumerated, not sampled.
 //! Each world × variant is explored in a child process (a loom deadlock abort or a hang cannot
 //! take the run down) by the strongest method that completes: loom unbounded within a budget,
 //! else loom bounded at 3 preemptions, else shuttle's DFS; the method is kept per world, and a
@@ -18,6 +19,7 @@ use models::worlds::{Space, World};
 
 use crate::expect::Expected;
 use crate::run::Runner;
+use crate::Registry;
 
 pub mod report;
 
@@ -145,14 +147,14 @@ impl Prove {
     pub fn worlds(&self) -> Vec<World> {
         let mut seen = std::collections::BTreeSet::new();
         self.space
-            .worlds(self.size)
+            .worlds_of(self.race, self.size)
             .into_iter()
             .map(|mut w| {
                 let mut params = self.base.clone();
                 params.extend(std::mem::take(&mut w.params));
                 World { size: w.size, params }
             })
-            .filter(|w| self.space.accepts(&w.params) && seen.insert(w.params.to_string()))
+            .filter(|w| Space::accepted_by(self.race, &w.params) && seen.insert(w.params.to_string()))
             .collect()
     }
 }
@@ -222,12 +224,12 @@ fn prove_variant(runner: &Runner, race: &dyn Race, variant: &str, worlds: &[Worl
 
 /// The variants of `race` its scenario files under `dir` (not `fuzz/`) expect to hold: those
 /// every scenario that names them expects `holds`, and `correct-fix` always.
-pub fn expected_to_hold(race: &dyn Race, dir: &std::path::Path) -> Vec<&'static str> {
+pub fn expected_to_hold(registry: &Registry, race: &dyn Race, dir: &std::path::Path) -> Vec<&'static str> {
     let files = crate::scenario::all_files(dir).unwrap_or_default();
     let scenarios: Vec<crate::scenario::Scenario> = files
         .iter()
         .filter(|f| f.parent() == Some(dir))
-        .filter_map(|f| crate::scenario::load(f, crate::find_race).ok())
+        .filter_map(|f| crate::scenario::load(f, |id| registry.find(id)).ok())
         .filter(|s| s.race.id() == race.id())
         .collect();
     race.variants()
