@@ -373,6 +373,7 @@ fn list() {
         out!("{:<24} {}", race.id(), race.title());
         out!("{:<24} source: {}", "", race.source());
         out!("{:<24} variants: {}", "", race.variants().join(", "));
+        out!("{:<24} runtime: {}", "", race.runtime());
     }
 }
 
