@@ -17,6 +17,7 @@ pub mod initial_trigger;
 pub mod order_status;
 pub mod reentry;
 pub mod stale_cancel;
+pub mod ticker_double_buy;
 pub mod trailing_stop;
 
 /// Every race, in the order `racecheck list` shows them.
@@ -34,6 +35,7 @@ pub fn all() -> Vec<&'static dyn Race> {
         expert_recommendations::RACE,
         double_exit::RACE,
         emergency_sell::RACE,
+        ticker_double_buy::RACE,
         // racecheck new: registry lines go above this one.
     ]
 }
