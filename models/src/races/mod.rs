@@ -14,6 +14,7 @@ pub mod emergency_sell;
 pub mod emergency_stop;
 pub mod expert_recommendations;
 pub mod initial_trigger;
+pub mod order_not_found;
 pub mod order_status;
 pub mod reentry;
 pub mod stale_cancel;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<&'static dyn Race> {
         double_exit::RACE,
         emergency_sell::RACE,
         ticker_double_buy::RACE,
+        order_not_found::RACE,
         // racecheck new: registry lines go above this one.
     ]
 }

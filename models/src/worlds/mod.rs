@@ -32,6 +32,7 @@ pub const RACES: &[&str] = &[
     "double-exit",
     "emergency-sell",
     "ticker-double-buy",
+    "order-not-found",
 ];
 
 /// The world space of race `id`, if it has one.

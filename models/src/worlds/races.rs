@@ -193,6 +193,19 @@ pub fn space_of(id: &str) -> Option<Space> {
                 Dim::one("latency_ms", ints(&[200, 6_000])),
             ],
         ),
+        // One status round, or as many as the merged fix's confirmation count (3); orders
+        // visible at once or to the fourth status query only; the create rejected, or timing
+        // out after it took effect.
+        "order-not-found" => space(
+            "order-not-found",
+            1,
+            vec![
+                Dim::one("polls", ints(&[1, 3])),
+                Dim::one("unknown_for", ints(&[0, 3])),
+                Dim::one("rejects", ints(&[0, 1])),
+                Dim::one("timeouts", ints(&[0, 1])),
+            ],
+        ),
         _ => return None,
     })
 }
