@@ -22,6 +22,12 @@ pub struct RaceInfo {
     pub variants: &'static [&'static str],
     /// The most threads an execution spawns (loom allows at most 4 besides the main thread).
     pub threads: usize,
+    /// How the bot's actors run, as the bot runs them: `"threads"` (of one process),
+    /// `"processes"` (sharing only outside systems), `"asyncio"` or `"Node.js event loop"`
+    /// (async tasks on one event loop, see [`crate::tasks`]). Every actor is a facade thread
+    /// either way; this says which rules the model follows, so a reader knows what a switch
+    /// between two of its steps means.
+    pub runtime: &'static str,
 }
 
 /// One documented race, with its variants.
@@ -55,6 +61,11 @@ pub trait Race: Send + Sync {
     /// The most threads an execution spawns.
     fn threads(&self) -> usize {
         self.info().threads
+    }
+
+    /// How the bot's actors run (threads, processes, an event loop).
+    fn runtime(&self) -> &'static str {
+        self.info().runtime
     }
 
     /// Checks that `variant` is one of [`Race::variants`].

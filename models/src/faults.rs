@@ -128,6 +128,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "models/src/faults.rs",
         variants: Variant::NAMES,
         threads: 0,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

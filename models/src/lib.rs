@@ -1,11 +1,11 @@
 //! The trading world and the races documented in five write-ups of race-condition fixes in
-//! trading bots (what each `source:` refers to: `SOURCES.md`).
+//! trading bots and in two public trackers (what each `source:` refers to: `SOURCES.md`).
 //!
 //! [`world`] is the simulated outside world: [`world::SimBroker`] (orders, cancels, fills,
 //! positions, a ledger of every request) and prices on the tick grid ([`world::Price`]). Each
 //! call to it is a scheduling point. [`races`] holds one module per documented race, each
 //! telling the race's story and implementing [`harness::Race`] with its variants `before`,
-//! `documented-fix` and `correct-fix`.
+//! `documented-fix` (or `merged-fix`) and `correct-fix`.
 //!
 //! Models are written against `harness::sync` only; they never name a scheduler library.
 

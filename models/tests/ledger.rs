@@ -1,7 +1,7 @@
 //! SimBroker against a sequential reference ledger (proptest-state-machine).
 //!
 //! Races are judged on top of SimBroker, so SimBroker is tested first, alone: random sequences
-//! of requests (place, cancel, fill, fill by a price, modify, status, positions as held and as
+//! of requests (place, by order id or under a client id, cancel, fill, fill by a price, modify, status, positions as held and as
 //! reported, the broker's state sync, the acknowledgement feed, and a change of behaviour) are
 //! applied both to SimBroker and to [`Ledger`], a plain reference written from SimBroker's
 //! documentation, faults included. After every request the two must give the same answer; after
@@ -25,11 +25,14 @@ const SYMBOLS: [&str; 2] = ["ABC", "XYZ"];
 #[derive(Clone, Debug)]
 enum Request {
     Place { symbol: &'static str, kind: Kind, side: Side, qty: u64, price: Option<Price> },
+    PlaceAs { client: &'static str, symbol: &'static str, kind: Kind, side: Side, qty: u64, price: Option<Price> },
     Cancel(OrderId),
     Fill(OrderId, u64),
     FillTriggered { symbol: &'static str, kind: Kind, last: Price, qty: u64 },
     Modify(OrderId, Price),
     Status(OrderId),
+    StatusOf(&'static str),
+    OpenOf(&'static str, Kind),
     Position(&'static str),
     Reported(&'static str),
     Sync,
@@ -46,6 +49,8 @@ enum Answer {
     Filled(bool),
     FilledOrder(Option<OrderId>),
     Status(Option<Status>),
+    StatusOf(Option<(OrderId, Status)>),
+    Open(Vec<(String, OrderId)>),
     Position(i64),
     Acks(Vec<Ack>),
     Nothing,
@@ -66,6 +71,8 @@ struct Ledger {
     feed: Vec<(u64, Ack)>,
     /// Status queries each order still answers "does not exist" to.
     unknown: BTreeMap<OrderId, u32>,
+    /// "The newest accepted order placed with each client id".
+    clients: BTreeMap<String, OrderId>,
     /// The answer the last request must have had.
     answer: Answer,
 }
@@ -81,6 +88,7 @@ impl Ledger {
             calls: 0,
             feed: Vec::new(),
             unknown: BTreeMap::new(),
+            clients: BTreeMap::new(),
             answer: Answer::Nothing,
         }
     }
@@ -112,9 +120,18 @@ impl Ledger {
         true
     }
 
-    fn place(&mut self, symbol: &'static str, kind: Kind, side: Side, qty: u64, price: Option<Price>) -> Answer {
+    fn place(
+        &mut self,
+        client: Option<&str>,
+        symbol: &str,
+        kind: Kind,
+        side: Side,
+        qty: u64,
+        price: Option<Price>,
+    ) -> Answer {
         let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
-        self.log.push(format!("place {kind:?} {side:?} {qty} {symbol}{at}"));
+        let client_id = client.map(|c| format!(" as {c}")).unwrap_or_default();
+        self.log.push(format!("place {kind:?} {side:?} {qty} {symbol}{at}{client_id}"));
         if self.behaviour.reject {
             return Answer::Placed(Err(Refused::Rejected));
         }
@@ -125,6 +142,9 @@ impl Ledger {
         let id = OrderId(self.orders.len() as u64 + 1);
         let status = Status::Live;
         self.orders.push(Order { id, symbol: symbol.into(), kind, side, qty, filled: 0, price, status });
+        if let Some(c) = client {
+            self.clients.insert(c.to_owned(), id);
+        }
         self.ack(Ack { id, status, filled: 0 });
         if self.behaviour.unknown_for > 0 {
             self.unknown.insert(id, self.behaviour.unknown_for);
@@ -142,10 +162,12 @@ impl Ledger {
 
     /// The newest live `kind` order for `symbol` whose trigger `last` reaches.
     fn triggered(&self, symbol: &str, kind: Kind, last: Price) -> Option<OrderId> {
-        let reached = |o: &Order| match (o.side, o.price) {
-            (_, None) => true,
-            (Side::Buy, Some(p)) => p <= last,
-            (Side::Sell, Some(p)) => p >= last,
+        let reached = |o: &Order| match (o.kind, o.side, o.price) {
+            (_, _, None) => true,
+            (Kind::Limit, Side::Buy, Some(p)) => p >= last,
+            (Kind::Limit, Side::Sell, Some(p)) => p <= last,
+            (_, Side::Buy, Some(p)) => p <= last,
+            (_, Side::Sell, Some(p)) => p >= last,
         };
         let mut candidates = self
             .orders
@@ -159,7 +181,31 @@ impl Ledger {
             self.calls += 1;
         }
         match *request {
-            Request::Place { symbol, kind, side, qty, price } => self.place(symbol, kind, side, qty, price),
+            Request::Place { symbol, kind, side, qty, price } => self.place(None, symbol, kind, side, qty, price),
+            Request::PlaceAs { client, symbol, kind, side, qty, price } => {
+                self.place(Some(client), symbol, kind, side, qty, price)
+            }
+            Request::StatusOf(client) => {
+                self.log.push(format!("status {client}"));
+                let Some(&id) = self.clients.get(client) else { return Answer::StatusOf(None) };
+                if let Some(left) = self.unknown.get_mut(&id).filter(|left| **left > 0) {
+                    *left -= 1;
+                    return Answer::StatusOf(None);
+                }
+                Answer::StatusOf(Some((id, self.orders[id.0 as usize - 1].status)))
+            }
+            Request::OpenOf(symbol, kind) => {
+                self.log.push(format!("open orders {kind:?} {symbol} by client id"));
+                let mut open: Vec<(String, OrderId)> = Vec::new();
+                for o in &self.orders {
+                    let client = self.clients.iter().find(|(_, id)| **id == o.id).map(|(c, _)| c.clone());
+                    if let (Some(c), true) = (client, o.kind == kind && o.symbol == symbol && o.status == Status::Live)
+                    {
+                        open.push((c, o.id));
+                    }
+                }
+                Answer::Open(open)
+            }
             Request::Cancel(id) => {
                 self.log.push(format!("cancel {id}"));
                 let Some(o) = self.live(id) else { return Answer::Done(Err(Refused::NotLive(id))) };
@@ -248,7 +294,12 @@ fn symbol() -> impl Strategy<Value = &'static str> {
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
-    prop_oneof![Just(Kind::Entry), Just(Kind::Stop), Just(Kind::Market)]
+    prop_oneof![Just(Kind::Entry), Just(Kind::Stop), Just(Kind::Market), Just(Kind::Limit)]
+}
+
+/// Client ids, few enough that one names several orders.
+fn client() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&["buy-1", "buy-2"][..])
 }
 
 fn side() -> impl Strategy<Value = Side> {
@@ -275,6 +326,11 @@ impl ReferenceStateMachine for Reference {
         prop_oneof![
             4 => (symbol(), kind(), side(), 0..5u64, prop::option::of(price()))
                 .prop_map(|(symbol, kind, side, qty, price)| Request::Place { symbol, kind, side, qty, price }),
+            2 => (client(), symbol(), kind(), side(), 0..5u64, prop::option::of(price())).prop_map(
+                |(client, symbol, kind, side, qty, price)| Request::PlaceAs { client, symbol, kind, side, qty, price }
+            ),
+            2 => client().prop_map(Request::StatusOf),
+            1 => (symbol(), kind()).prop_map(|(s, k)| Request::OpenOf(s, k)),
             2 => id.clone().prop_map(Request::Cancel),
             2 => (id.clone(), 0..5u64).prop_map(|(id, qty)| Request::Fill(id, qty)),
             2 => (symbol(), kind(), price(), 1..5u64)
@@ -312,6 +368,11 @@ impl StateMachineTest for BrokerTest {
             Request::Place { symbol, kind, side, qty, price } => {
                 Answer::Placed(broker.place(symbol, kind, side, qty, price))
             }
+            Request::PlaceAs { client, symbol, kind, side, qty, price } => {
+                Answer::Placed(broker.place_with_client_id(client, symbol, kind, side, qty, price))
+            }
+            Request::StatusOf(client) => Answer::StatusOf(broker.status_by_client_id(client)),
+            Request::OpenOf(symbol, kind) => Answer::Open(broker.open_orders_by_client_id(symbol, kind)),
             Request::Cancel(id) => Answer::Done(broker.cancel(id)),
             Request::Fill(id, qty) => Answer::Filled(broker.fill(id, qty)),
             Request::FillTriggered { symbol, kind, last, qty } => {

@@ -19,12 +19,18 @@ fn stderr(o: &Output) -> String {
 }
 
 #[test]
-fn list_shows_the_races_with_their_variants() {
+fn list_shows_the_races_with_their_variants_and_runtimes() {
     let o = racecheck(&["list"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(out.contains("reentry"), "{out}");
     assert!(out.contains("variants: before, documented-fix, correct-fix"), "{out}");
+    for (race, runtime) in
+        [("reentry", "threads"), ("cooldown-bypass", "processes"), ("ticker-double-buy", "Node.js event loop")]
+    {
+        let shown = out.lines().skip_while(|l| !l.starts_with(race)).find(|l| l.trim_start().starts_with("runtime: "));
+        assert_eq!(shown.map(str::trim), Some(format!("runtime: {runtime}").as_str()), "{race}:\n{out}");
+    }
 }
 
 #[test]

@@ -229,6 +229,7 @@ const INFO: crate::race::RaceInfo = crate::race::RaceInfo {
     source: "harness/src/selftest/mod.rs",
     variants: <Variant as Variants>::NAMES,
     threads: 2,
+    runtime: "threads",
 };
 
 impl Race for SelfTest {

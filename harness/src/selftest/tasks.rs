@@ -166,6 +166,7 @@ const INFO: RaceInfo = RaceInfo {
     source: "harness/src/selftest/tasks.rs",
     variants: <Variant as Variants>::NAMES,
     threads: 3,
+    runtime: "an event loop, or a multi-threaded async runtime",
 };
 
 impl Race for TaskSelfTest {

@@ -271,6 +271,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #5",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -300,6 +300,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Circuit Breaker Race Condition Fix (v44.x)\" (Dec 27, 2025), Problem, Root Cause, Solution 1 and 2",
         variants: Variant::NAMES,
         threads: 4,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -264,6 +264,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Race Condition Fix - Implementation Report\", Problem Identified; Solution Implemented",
         variants: Variant::NAMES,
         threads: 3,
+        runtime: "processes",
     },
     window: WINDOW_BOTH,
     run: execution,

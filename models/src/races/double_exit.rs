@@ -331,6 +331,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Issue #1, Fix #1, #2, #3, Before vs. After",
         variants: Variant::NAMES,
         threads: 3,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -278,6 +278,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Concurrency & State Synchronization Fix - Implementation Summary\" (Jan 28, 2026), Problem Statement, Fix #4, Fix #5",
         variants: Variant::NAMES,
         threads: 3,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -290,6 +290,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Trade Manager Safety Enhancements - Implementation Summary\", Changes Made 1 and 2",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads, or processes (`processes = 2`)",
     },
     window: WINDOW,
     run: execution,

@@ -283,6 +283,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #3 (with #4, #7)",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -14,9 +14,11 @@ pub mod emergency_sell;
 pub mod emergency_stop;
 pub mod expert_recommendations;
 pub mod initial_trigger;
+pub mod order_not_found;
 pub mod order_status;
 pub mod reentry;
 pub mod stale_cancel;
+pub mod ticker_double_buy;
 pub mod trailing_stop;
 
 /// Every race, in the order `racecheck list` shows them.
@@ -34,6 +36,8 @@ pub fn all() -> Vec<&'static dyn Race> {
         expert_recommendations::RACE,
         double_exit::RACE,
         emergency_sell::RACE,
+        ticker_double_buy::RACE,
+        order_not_found::RACE,
         // racecheck new: registry lines go above this one.
     ]
 }

@@ -299,6 +299,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #10 (with #1, #4, #7)",
         variants: Variant::NAMES,
         threads: 3,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

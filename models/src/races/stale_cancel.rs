@@ -285,6 +285,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #1 (with #7, #9, #10)",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

@@ -273,6 +273,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "\"Critical Threading Fixes for Live Trading\" (Nov 14, 2025), RACE #2 and #8",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,

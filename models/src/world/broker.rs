@@ -4,8 +4,10 @@
 //! round trip during which the other thread runs. The broker keeps a ledger of every request and
 //! of every order's life, which is what a race's invariants are checked against.
 //!
-//! What it models: entry (buy-stop), stop-loss and market orders; cancel; fill (whole or
-//! partial) of a resting order, by the test's own market actor; order status; positions.
+//! What it models: entry (buy-stop), stop-loss, limit and market orders, each optionally under
+//! the client's own id (Binance's `newClientOrderId`); cancel; fill (whole or partial) of a
+//! resting order, by the test's own market actor; order status, by order id or client id;
+//! positions.
 //! A scenario chooses the [`Behaviour`]: accept or reject new orders, fill market orders on
 //! arrival, report positions that lag the fills until the broker's state sync runs.
 //!
@@ -45,6 +47,8 @@ pub enum Kind {
     Stop,
     /// A market order (an exit).
     Market,
+    /// A resting limit order (a market maker's quote).
+    Limit,
 }
 
 /// An order's side.
@@ -166,6 +170,8 @@ struct Book {
     acks: Vec<(u64, Ack)>,
     /// Status queries each order still answers "does not exist" to.
     unknown: BTreeMap<OrderId, u32>,
+    /// The newest accepted order placed with each client id.
+    clients: BTreeMap<String, OrderId>,
 }
 
 /// The simulated broker (see the module docs).
@@ -190,34 +196,23 @@ impl SimBroker {
         qty: u64,
         price: Option<Price>,
     ) -> Result<OrderId, Refused> {
-        self.call(|b| {
-            let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
-            b.log(format!("place {kind:?} {side:?} {qty} {symbol}{at}"));
-            if b.behaviour.reject || b.behaviour.rejects > 0 {
-                b.behaviour.rejects = b.behaviour.rejects.saturating_sub(u32::from(!b.behaviour.reject));
-                tracing::info!("broker: rejects {kind:?} order for {symbol}");
-                return Err(Refused::Rejected);
-            }
-            let id = OrderId(b.orders.len() as u64 + 1);
-            let order =
-                Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price, status: Status::Live };
-            b.orders.insert(id, order);
-            tracing::info!("broker: order {id} accepted ({kind:?} {side:?} {qty} {symbol}{at})");
-            b.ack(Ack { id, status: Status::Live, filled: 0 });
-            if b.behaviour.unknown_for > 0 {
-                b.unknown.insert(id, b.behaviour.unknown_for);
-            }
-            if kind == Kind::Market && b.behaviour.fill_market_on_arrival {
-                let cap = b.behaviour.arrival_fill_max;
-                b.fill(id, if cap > 0 { qty.min(cap) } else { qty });
-            }
-            if b.behaviour.timeouts > 0 {
-                b.behaviour.timeouts -= 1;
-                tracing::info!("broker: order {id} took effect, but the answer times out");
-                return Err(Refused::TimedOut);
-            }
-            Ok(id)
-        })
+        self.call(|b| b.place(None, symbol, kind, side, qty, price))
+    }
+
+    /// Places an order under the client's own id (Binance's `newClientOrderId`), as
+    /// [`SimBroker::place`] does; [`SimBroker::status_by_client_id`] and
+    /// [`SimBroker::open_orders_by_client_id`] find it by that id. A client id names the newest
+    /// accepted order placed with it.
+    pub fn place_with_client_id(
+        &self,
+        client_id: &str,
+        symbol: &str,
+        kind: Kind,
+        side: Side,
+        qty: u64,
+        price: Option<Price>,
+    ) -> Result<OrderId, Refused> {
+        self.call(|b| b.place(Some(client_id), symbol, kind, side, qty, price))
     }
 
     /// Cancels a live order; `Refused::NotLive` when it is not live (filled, cancelled, unknown).
@@ -285,13 +280,14 @@ impl SimBroker {
 
     /// The market trades at `last`: fills `qty` of the newest live `kind` order for `symbol`
     /// whose trigger that price reaches (a buy-stop at or below `last`, a sell-stop at or above
-    /// it, an order without a price always); returns the order it filled.
+    /// it; a buy limit at or above `last`, a sell limit at or below it; an order without a price
+    /// always); returns the order it filled.
     pub fn fill_triggered(&self, symbol: &str, kind: Kind, last: Price, qty: u64) -> Option<OrderId> {
         self.call(|b| {
-            let reached = |o: &Order| match (o.side, o.price) {
-                (_, None) => true,
-                (Side::Buy, Some(p)) => p <= last,
-                (Side::Sell, Some(p)) => p >= last,
+            let reached = |o: &Order| match (o.kind == Kind::Limit, o.side, o.price) {
+                (_, _, None) => true,
+                (false, Side::Buy, Some(p)) | (true, Side::Sell, Some(p)) => p <= last,
+                (false, Side::Sell, Some(p)) | (true, Side::Buy, Some(p)) => p >= last,
             };
             let live = |o: &&Order| o.kind == kind && o.symbol == symbol && o.status == Status::Live && reached(o);
             let id = b.orders.values().rev().find(live)?.id;
@@ -310,6 +306,27 @@ impl SimBroker {
                 return None;
             }
             b.orders.get(&id).map(|o| o.status)
+        })
+    }
+
+    /// The order the client placed as `client_id` (`origClientOrderId`) and its status; `None`
+    /// ("does not exist") if no accepted order has that id, or, with `Behaviour::unknown_for`,
+    /// the order does not show yet.
+    pub fn status_by_client_id(&self, client_id: &str) -> Option<(OrderId, Status)> {
+        self.call(|b| {
+            b.log(format!("status {client_id}"));
+            let Some(&id) = b.clients.get(client_id) else {
+                tracing::info!("broker: order {client_id} does not exist (no such order)");
+                return None;
+            };
+            if let Some(left) = b.unknown.get_mut(&id).filter(|left| **left > 0) {
+                *left -= 1;
+                tracing::info!("broker: order {client_id} does not exist (order {id} does not show yet)");
+                return None;
+            }
+            let status = b.orders.get(&id).map(|o| o.status)?;
+            tracing::info!("broker: order {client_id} is {id}, {status:?}");
+            Some((id, status))
         })
     }
 
@@ -356,6 +373,12 @@ impl SimBroker {
         self.book.call(|b| b.orders.values().cloned().collect())
     }
 
+    /// Every client id with the newest accepted order placed with it, in client-id order (for
+    /// invariants, as [`Self::orders`]).
+    pub fn client_orders(&self) -> Vec<(String, OrderId)> {
+        self.book.call(|b| b.clients.iter().map(|(c, id)| (c.clone(), *id)).collect())
+    }
+
     /// Every request, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
         self.book.call(|b| b.requests.clone())
@@ -385,6 +408,23 @@ impl SimBroker {
         })
     }
 
+    /// The bot's query of its open orders with their client ids (`GET openOrders`): the live
+    /// `kind` orders for `symbol` placed with a client id, as (client id, order id), in id order.
+    pub fn open_orders_by_client_id(&self, symbol: &str, kind: Kind) -> Vec<(String, OrderId)> {
+        self.call(|b| {
+            b.log(format!("open orders {kind:?} {symbol} by client id"));
+            let live = |id: &OrderId| {
+                b.orders.get(id).is_some_and(|o| o.kind == kind && o.symbol == symbol && o.status == Status::Live)
+            };
+            let mut open: Vec<(String, OrderId)> =
+                b.clients.iter().filter(|(_, id)| live(id)).map(|(client, id)| (client.clone(), *id)).collect();
+            open.sort_by_key(|(_, id)| *id);
+            let shown: Vec<String> = open.iter().map(|(c, id)| format!("{c} ({id})")).collect();
+            tracing::info!("broker: open {kind:?} orders for {symbol}: [{}]", shown.join(", "));
+            open
+        })
+    }
+
     /// Every placement request, as `actor: what` (for invariants: who sold what).
     pub fn placements(&self) -> Vec<String> {
         let requests = self.requests().into_iter();
@@ -409,6 +449,47 @@ impl SimBroker {
 }
 
 impl Book {
+    /// A placement (see [`SimBroker::place`]), under the client's own id if it gives one.
+    fn place(
+        &mut self,
+        client_id: Option<&str>,
+        symbol: &str,
+        kind: Kind,
+        side: Side,
+        qty: u64,
+        price: Option<Price>,
+    ) -> Result<OrderId, Refused> {
+        let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
+        let client = client_id.map(|c| format!(" as {c}")).unwrap_or_default();
+        self.log(format!("place {kind:?} {side:?} {qty} {symbol}{at}{client}"));
+        if self.behaviour.reject || self.behaviour.rejects > 0 {
+            self.behaviour.rejects = self.behaviour.rejects.saturating_sub(u32::from(!self.behaviour.reject));
+            tracing::info!("broker: rejects {kind:?} order for {symbol}{client}");
+            return Err(Refused::Rejected);
+        }
+        let id = OrderId(self.orders.len() as u64 + 1);
+        let order = Order { id, symbol: symbol.to_owned(), kind, side, qty, filled: 0, price, status: Status::Live };
+        self.orders.insert(id, order);
+        if let Some(c) = client_id {
+            self.clients.insert(c.to_owned(), id);
+        }
+        tracing::info!("broker: order {id} accepted ({kind:?} {side:?} {qty} {symbol}{at}{client})");
+        self.ack(Ack { id, status: Status::Live, filled: 0 });
+        if self.behaviour.unknown_for > 0 {
+            self.unknown.insert(id, self.behaviour.unknown_for);
+        }
+        if kind == Kind::Market && self.behaviour.fill_market_on_arrival {
+            let cap = self.behaviour.arrival_fill_max;
+            self.fill(id, if cap > 0 { qty.min(cap) } else { qty });
+        }
+        if self.behaviour.timeouts > 0 {
+            self.behaviour.timeouts -= 1;
+            tracing::info!("broker: order {id} took effect, but the answer times out");
+            return Err(Refused::TimedOut);
+        }
+        Ok(id)
+    }
+
     fn log(&mut self, what: String) {
         self.requests.push(Request { actor: harness::sync::thread::current_name(), what });
     }

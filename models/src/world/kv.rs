@@ -1,6 +1,7 @@
 //! SimKv: the Redis commands the write-ups use, with expiry on the [`SimClock`].
 //!
-//! `SET key value NX PX ttl` ([`SimKv::set_nx_ex`]), `GET`, `DEL`, and the compare-and-delete
+//! `SET key value NX PX ttl` ([`SimKv::set_nx_ex`]), `SET key value [PX ttl]` ([`SimKv::set`]:
+//! `SET` or `SETEX`), `GET`, `DEL`, and the compare-and-delete
 //! a correct lock release needs ([`SimKv::compare_and_delete`]: in Redis, the usual Lua script
 //! `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end`).
 //! Each command is one [`Service`] call: atomic, as Redis runs one command at a time, and a
@@ -62,6 +63,21 @@ impl SimKv {
             );
             true
         })
+    }
+
+    /// `SET key value` (`PX ttl_ms` with a TTL, as `SETEX`): sets the key whether or not it
+    /// exists, replacing its value and its TTL.
+    pub fn set(&self, key: &str, value: &str, ttl_ms: Option<u64>) {
+        self.keys.call(|keys| {
+            let now = self.clock.now();
+            let expires_at = ttl_ms.map(|ttl| now + ttl);
+            let set_by = harness::sync::thread::current_name();
+            keys.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at, set_by });
+            match ttl_ms {
+                Some(ttl) => tracing::info!("kv: SET {key} {value:?} PX {ttl} -> OK (expires t={})", secs(now + ttl)),
+                None => tracing::info!("kv: SET {key} {value:?} -> OK"),
+            }
+        });
     }
 
     /// `GET key`.

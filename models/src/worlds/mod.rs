@@ -2,8 +2,8 @@
 //! proptest for `racecheck fuzz`.
 //!
 //! Fixed scenarios find the races someone already imagined; generated ones find the rest. Each
-//! race has one [`Space`] (see [`space`] for the machinery, `races.rs` for the twelve
-//! definitions): its ticks and prices relative to the levels that matter, polls, workers or
+//! race has one [`Space`] (see [`space`] for the machinery, `races.rs` for each race's
+//! definition): its ticks and prices relative to the levels that matter, polls, workers or
 //! exits, sizes, broker latency against the lock's expiry, and the broker faults its model
 //! knows. [`Space::worlds`] lists every world up to a size, smallest first; [`strategy`] draws
 //! from the same values and shrinks toward the smallest world. A world the race refuses (its
@@ -31,6 +31,8 @@ pub const RACES: &[&str] = &[
     "expert-recommendations",
     "double-exit",
     "emergency-sell",
+    "ticker-double-buy",
+    "order-not-found",
 ];
 
 /// The world space of race `id`, if it has one.

@@ -182,6 +182,30 @@ pub fn space_of(id: &str) -> Option<Space> {
                 Dim::one("trail", prices(&["1.00", "0.50", "2.00"])),
             ],
         ),
+        // Two or three runs started at once; Binance rejecting the first buy (the merged fix's
+        // `hdel` is skipped by the error), or answering slower than the flag's 5 s TTL.
+        "ticker-double-buy" => space(
+            "ticker-double-buy",
+            1,
+            vec![
+                Dim::one("triggers", ints(&[2, 3])),
+                Dim::one("rejects", ints(&[0, 1])),
+                Dim::one("latency_ms", ints(&[200, 6_000])),
+            ],
+        ),
+        // One status round, or as many as the merged fix's confirmation count (3); orders
+        // visible at once or to the fourth status query only; the create rejected, or timing
+        // out after it took effect.
+        "order-not-found" => space(
+            "order-not-found",
+            1,
+            vec![
+                Dim::one("polls", ints(&[1, 3])),
+                Dim::one("unknown_for", ints(&[0, 3])),
+                Dim::one("rejects", ints(&[0, 1])),
+                Dim::one("timeouts", ints(&[0, 1])),
+            ],
+        ),
         _ => return None,
     })
 }

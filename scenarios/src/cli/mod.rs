@@ -390,6 +390,7 @@ fn list(registry: &Registry) {
         out!("{:<24} {}", race.id(), race.title());
         out!("{:<24} source: {}", "", race.source());
         out!("{:<24} variants: {}", "", race.variants().join(", "));
+        out!("{:<24} runtime: {}", "", race.runtime());
     }
 }
 
