@@ -141,6 +141,7 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
         source: "my-bot: the stop-loss watcher and the close-out job (the story: src/races/sell_twice.rs)",
         variants: Variant::NAMES,
         threads: 2,
+        runtime: "threads",
     },
     window: WINDOW,
     run: execution,
