@@ -215,6 +215,21 @@ crate::variants! {
     }
 }
 
+/// Reads `variant` of a selftest race, which takes no parameters.
+fn variant_without_params<V: Variants>(race: &dyn Race, variant: &str, params: &toml::Table) -> Result<V, RaceError> {
+    race.check_variant(variant)?;
+    if let Some(key) = params.keys().next() {
+        return Err(RaceError::BadParams {
+            race: race.id(),
+            message: format!("unknown parameter `{key}`: it takes none"),
+        });
+    }
+    let Some(&(_, variant)) = V::ALL.iter().find(|(name, _)| *name == variant) else {
+        unreachable!("check_variant accepted `{variant}`, and the names are the variants' NAMES")
+    };
+    Ok(variant)
+}
+
 /// The `selftest` race: one variant per verdict kind, and one per mechanism.
 ///
 /// It builds its models itself rather than through [`crate::race::Spec`]: each variant is a
@@ -238,17 +253,7 @@ impl Race for SelfTest {
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        if let Some(key) = params.keys().next() {
-            return Err(RaceError::BadParams {
-                race: "selftest",
-                message: format!("unknown parameter `{key}`: it takes none"),
-            });
-        }
-        let Some(&(_, variant)) = Variant::ALL.iter().find(|(name, _)| *name == variant) else {
-            unreachable!("check_variant accepted `{variant}`, and the names are Variant::NAMES")
-        };
-        Ok(match variant {
+        Ok(match variant_without_params::<Variant>(self, variant, params)? {
             Variant::LostUpdate => lost_update(target),
             Variant::LockedUpdate => locked_update(target),
             Variant::Deadlock => lock_order_inversion(target),

@@ -175,18 +175,8 @@ impl Race for TaskSelfTest {
     }
 
     fn model(&self, target: &str, variant: &str, params: &toml::Table) -> Result<Model, RaceError> {
-        self.check_variant(variant)?;
-        if let Some(key) = params.keys().next() {
-            return Err(RaceError::BadParams {
-                race: INFO.id,
-                message: format!("unknown parameter `{key}`: it takes none"),
-            });
-        }
-        let Some(&(_, variant)) = Variant::ALL.iter().find(|(name, _)| *name == variant) else {
-            unreachable!("check_variant accepted `{variant}`, and the names are Variant::NAMES")
-        };
         let two_workers = Mode::MultiThread;
-        Ok(match variant {
+        Ok(match super::variant_without_params::<Variant>(self, variant, params)? {
             Variant::LoopCheckSet => order_once(target, Mode::EventLoop, Between::Nothing),
             Variant::WorkersCheckSet => order_once(target, two_workers, Between::Nothing),
             Variant::LoopCheckAwaitSet => order_once(target, Mode::EventLoop, Between::Await),

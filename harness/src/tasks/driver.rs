@@ -83,25 +83,21 @@ pub(super) fn drive<F: Future>(
                     held = Some(shared.lock());
                 }
             }
-            Request::Sleep(ms) => {
-                let loop_held = held.take().unwrap_or_else(|| shared.lock());
-                let loop_held = shared.sleep(loop_held, ms);
-                if shared.exclusive {
-                    held = Some(loop_held);
-                } else {
-                    shared.release(loop_held);
-                }
-            }
-            Request::Wait(id) => {
-                let loop_held = held.take().unwrap_or_else(|| shared.lock());
-                let loop_held = shared.wait(loop_held, id);
-                if shared.exclusive {
-                    held = Some(loop_held);
-                } else {
-                    shared.release(loop_held);
-                }
-            }
+            Request::Sleep(ms) => held = park(shared, held.take(), |h| shared.sleep(h, ms)),
+            Request::Wait(id) => held = park(shared, held.take(), |h| shared.wait(h, id)),
         }
+    }
+}
+
+/// Waits with the loop held (taken for the wait on worker threads, where a segment does not hold
+/// it); returns the loop held again on an event loop, and lets it go on worker threads.
+fn park<'a>(shared: &'a Shared, held: Option<Held<'a>>, wait: impl FnOnce(Held<'a>) -> Held<'a>) -> Option<Held<'a>> {
+    let held = wait(held.unwrap_or_else(|| shared.lock()));
+    if shared.exclusive {
+        Some(held)
+    } else {
+        shared.release(held);
+        None
     }
 }
 
