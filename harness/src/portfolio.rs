@@ -231,8 +231,7 @@ impl fmt::Display for Checked {
         let ran = o.ran.as_ref().map(|e| e.strategy.to_string()).unwrap_or_default();
         writeln!(f, "found by {ran} at execution {}", o.first_failure.unwrap_or(0))?;
         if let Some(h) = &o.handle {
-            let preemptions =
-                o.preemptions.map_or_else(|| "preemptions not counted".to_owned(), |p| format!("{p} preemptions"));
+            let preemptions = o.preemptions_as_found(None);
             writeln!(f, "as found ({preemptions}): {h}")?;
         }
         if let Some(m) = &o.minimal {

@@ -85,13 +85,7 @@ pub fn render(run: &ScenarioRun<'_>, registry: &Registry) -> String {
         for c in cells.iter().filter(|c| c.outcome.verdict.is_failure()) {
             let o = &c.outcome;
             let _ = writeln!(out, "\n{} found: {}", ran(c), o.verdict);
-            let first = o.preemptions.map_or_else(
-                || match ran_strategy(c) {
-                    harness::Strategy::Loom { preemption_bound: Some(b) } => format!("at most {b} preemptions"),
-                    _ => "preemptions not counted".to_owned(),
-                },
-                |p| format!("{p} preemptions"),
-            );
+            let first = o.preemptions_as_found(Some(&c.exploration.strategy));
             if let Some(h) = &o.handle {
                 let _ = writeln!(out, "as found ({first}): racecheck replay {h}");
             }

@@ -156,6 +156,18 @@ impl Outcome {
         }
     }
 
+    /// The preemptions of the failure as found, in words: `2 preemptions`; under loom, which
+    /// does not count them, its bound (`at most 3 preemptions`) or `preemptions not counted`.
+    /// `scheduled` is the strategy to read when the outcome does not say what ran (a job that
+    /// ended before it ran).
+    pub fn preemptions_as_found(&self, scheduled: Option<&super::Strategy>) -> String {
+        match (self.preemptions, self.ran.as_ref().map(|r| &r.strategy).or(scheduled)) {
+            (Some(p), _) => format!("{p} preemptions"),
+            (None, Some(super::Strategy::Loom { preemption_bound: Some(b) })) => format!("at most {b} preemptions"),
+            (None, _) => "preemptions not counted".to_owned(),
+        }
+    }
+
     /// The counterexample to show: the fewest-preemptions one where its search finished (unless
     /// `as_found`), else the failure as found; `None` when nothing failed or nothing was traced.
     pub fn shown(&self, as_found: bool) -> Option<Shown<'_>> {
