@@ -182,6 +182,25 @@ pub trait Params: serde::de::DeserializeOwned + Send + Sync + 'static {
     }
 }
 
+/// The check most [`Params::check`]s make: `value` (the parameter `name`) lies in `range`, or an
+/// error saying so, e.g. `polls = 5: expected 1 to 4`.
+///
+/// ```
+/// use harness::race::in_range;
+/// assert_eq!(in_range("polls", 3, 1..=4), Ok(()));
+/// assert_eq!(in_range("polls", 5, 1..=4), Err("polls = 5: expected 1 to 4".to_owned()));
+/// ```
+pub fn in_range<T>(name: &str, value: T, range: std::ops::RangeInclusive<T>) -> Result<(), String>
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{name} = {value}: expected {} to {}", range.start(), range.end()))
+    }
+}
+
 /// The one way to build a race's model: picks the variant by name from `V`'s table, reads the
 /// parameters into `P` and checks them, and makes `run(variant, &params)` the body of every
 /// execution, with the race window `window` (or the one [`Params::window`] picks).

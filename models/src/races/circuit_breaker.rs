@@ -157,6 +157,17 @@ impl Manager {
         killed
     }
 
+    /// The documented fix's `with self._circuit_breaker_lock:` block: the checks pass under the
+    /// lock, which is released (`released` says what is still held) before the trade opens.
+    fn documented_checks(&self, released: &str) -> bool {
+        let breaker = self.breaker.lock();
+        if self.is_stream_killed(&breaker) {
+            return false;
+        }
+        tracing::info!("checks passed; {released}");
+        true
+    }
+
     /// A trader's `open_trade`.
     fn open_trade(&self) {
         let _attempt = self.attempts.enter();
@@ -168,25 +179,15 @@ impl Manager {
                 self.open();
             }
             Variant::DocumentedFixSim => {
-                {
-                    let breaker = self.breaker.lock();
-                    if self.is_stream_killed(&breaker) {
-                        return;
-                    }
-                    tracing::info!("checks passed; _circuit_breaker_lock released");
+                if self.documented_checks("_circuit_breaker_lock released") {
+                    self.open();
                 }
-                self.open();
             }
             Variant::DocumentedFixLive => {
                 let _manager = self.lock.lock();
-                {
-                    let breaker = self.breaker.lock();
-                    if self.is_stream_killed(&breaker) {
-                        return;
-                    }
-                    tracing::info!("checks passed; _circuit_breaker_lock released, self.lock held");
+                if self.documented_checks("_circuit_breaker_lock released, self.lock held") {
+                    self.open();
                 }
-                self.open();
             }
             Variant::CorrectFix => {
                 let breaker = self.breaker.lock();
@@ -285,9 +286,7 @@ fn execution(variant: Variant, params: &Params) {
         .map(|i| crate::actors::spawn(&format!("trader-{i}"), &manager, move |manager| manager.open_trade()))
         .collect();
     let closer = crate::actors::spawn("closer", &manager, move |manager| manager.close_at_loss());
-    for trader in traders {
-        trader.join();
-    }
+    crate::actors::join_all(traders);
     closer.join();
     manager.check();
 }

@@ -93,9 +93,7 @@ impl Default for Params {
 
 impl harness::race::Params for Params {
     fn check(&self) -> Result<(), String> {
-        if !(2..=3).contains(&self.workers) {
-            return Err(format!("workers = {}: expected 2 or 3", self.workers));
-        }
+        harness::race::in_range("workers", self.workers, 2..=3)?;
         if self.workers as u64 * self.broker_latency_ms >= self.cooldown_ms {
             return Err("workers x broker_latency_ms must be shorter than cooldown_ms: the invariant counts trades within one cooldown".into());
         }
@@ -250,9 +248,7 @@ fn execution(variant: Variant, params: &Params) {
     let workers: Vec<_> = (1..=params.workers)
         .map(|i| crate::actors::spawn(&format!("worker-{i}"), &world, move |world| world.execute_trade()))
         .collect();
-    for w in workers {
-        w.join();
-    }
+    crate::actors::join_all(workers);
     world.check();
 }
 

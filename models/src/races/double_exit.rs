@@ -317,9 +317,7 @@ fn execution(variant: Variant, params: &Params) {
         .zip(["exit-a", "exit-b", "exit-c"])
         .map(|(&pct, name)| crate::actors::spawn(name, &engine, move |engine| engine.execute_exit(pct)))
         .collect();
-    for exit in exits {
-        exit.join();
-    }
+    crate::actors::join_all(exits);
     engine.check();
 }
 

@@ -276,9 +276,7 @@ fn execution(variant: Variant, params: &Params) {
             })
         })
         .collect();
-    for job in jobs {
-        job.join();
-    }
+    crate::actors::join_all(jobs);
     world.check();
 }
 

@@ -59,6 +59,7 @@ use harness::tasks::{Cx, Executor, Task};
 use harness::Race;
 use serde::Deserialize;
 
+use crate::variants::Merged as Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Refused, Side, SimBroker, Status};
 
 const INVARIANT_ONE_BID: &str = "at most one live bid for the strategy's one buy level";
@@ -94,19 +95,7 @@ impl Default for Params {
 
 impl harness::race::Params for Params {
     fn check(&self) -> Result<(), String> {
-        if !(1..=4).contains(&self.polls) {
-            return Err(format!("polls = {}: expected 1 to 4", self.polls));
-        }
-        Ok(())
-    }
-}
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        MergedFix = "merged-fix",
-        CorrectFix = "correct-fix",
+        harness::race::in_range("polls", self.polls, 1..=4)
     }
 }
 

@@ -61,6 +61,7 @@ use harness::tasks::{Cx, Executor};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
+use crate::variants::Merged as Variant;
 use crate::world::{Behaviour, Kind, Price, Refused, Side, SimBroker, SimClock, SimKv};
 
 const INVARIANT_ONE_BUY: &str = "at most one buy order for the symbol's grid trade";
@@ -90,19 +91,7 @@ impl Default for Params {
 
 impl harness::race::Params for Params {
     fn check(&self) -> Result<(), String> {
-        if !(2..=3).contains(&self.triggers) {
-            return Err(format!("triggers = {}: expected 2 or 3", self.triggers));
-        }
-        Ok(())
-    }
-}
-
-harness::variants! {
-    /// The variants, as scenario files name them.
-    enum Variant {
-        Before = "before",
-        MergedFix = "merged-fix",
-        CorrectFix = "correct-fix",
+        harness::race::in_range("triggers", self.triggers, 2..=3)
     }
 }
 
