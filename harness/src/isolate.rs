@@ -136,6 +136,10 @@ pub fn run_in_child(program: &Path, args: &[String], job: &Job) -> Outcome {
     let mut cmd = Command::new(program);
     cmd.args(args).arg(job.to_arg());
     scrub_env(&mut cmd);
+    // The child's stderr is kept only for a child that dies without an outcome, and then only
+    // its last lines: a backtrace there is noise, and symbolizing one costs a child that reports
+    // a model's panic more than its search.
+    cmd.env_remove("RUST_BACKTRACE");
     let seconds = job.timeout_secs();
     let (status, stdout, stderr) = match process::run(&mut cmd, Duration::from_secs(seconds)) {
         Ok(process::Ended::Exited { status, stdout, stderr }) => (status, stdout, stderr),

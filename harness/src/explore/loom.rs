@@ -10,13 +10,12 @@
 //! the same handle must mean the same execution on every machine.
 
 use std::cell::Cell;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic;
 use std::path::Path;
 
 use super::executions::Executions;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
-use crate::record::Recorder;
 use crate::runtime::{self, Runtime};
 use crate::stale::Stale;
 use crate::trace::Trace;
@@ -25,6 +24,11 @@ use crate::verdict::Verdict;
 /// The panic that ends a search whose budget is spent.
 #[derive(Debug)]
 struct BudgetSpent;
+
+/// Whether `payload` is the panic that ends a search whose budget is spent.
+pub(super) fn is_budget_spent(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<BudgetSpent>()
+}
 
 /// The most threads loom allows, the main thread included.
 pub(crate) const MAX_THREADS: usize = 5;
@@ -137,12 +141,7 @@ fn search_with(
         }
         Checkpoint::Read(path) => b.checkpoint_file = Some(path.to_owned()),
     }
-    let go = || b.check(body);
-    let result = if record_at.is_some() {
-        tracing::subscriber::with_default(Recorder, || panic::catch_unwind(AssertUnwindSafe(go)))
-    } else {
-        panic::catch_unwind(AssertUnwindSafe(go))
-    };
+    let result = super::quiet::catch(record_at.is_some(), || b.check(body));
     PROGRESS.with(|p| p.set(None));
     let (executions, completed, failure) = match result {
         Ok(()) => (runs.count(), true, None),

@@ -12,6 +12,7 @@ mod bounded;
 mod executions;
 mod loom;
 mod outcome;
+mod quiet;
 mod replaying;
 mod shuttle;
 mod threads;

@@ -6,7 +6,6 @@
 //! failing execution's schedule is the harness's own record, not text scraped from shuttle.
 
 use std::cell::RefCell;
-use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use shuttle::scheduler::{
@@ -19,7 +18,7 @@ use super::executions::Executions;
 use super::replaying::Replaying;
 use super::{Exploration, Model, Run, Strategy};
 use crate::handle::Replay;
-use crate::record::{self, Recorder};
+use crate::record;
 use crate::runtime::{self, Runtime};
 use crate::stale::Stale;
 use crate::trace::{EventKind, Trace};
@@ -140,12 +139,7 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Explor
     let _scope = runtime::enter(Runtime::Shuttle);
     let runner = Runner::new(recording, config(limits.step_limit));
     let each = runs.each();
-    let go = || runner.run(each);
-    let result = if record {
-        tracing::subscriber::with_default(Recorder, || panic::catch_unwind(AssertUnwindSafe(go)))
-    } else {
-        panic::catch_unwind(AssertUnwindSafe(go))
-    };
+    let result = super::quiet::catch(record, || runner.run(each));
     let p = progress.borrow();
     let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule()));
     let (reached_window, trace) = runs.finish(failure.is_some());

@@ -6,7 +6,6 @@
 //! one place the harness reads a clock), after which the run stops with a `deadlock` verdict and
 //! the stuck threads are left behind (run it in a child process, as the CLI does).
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -29,7 +28,7 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         let (tx, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new().name("racecheck-execution".into()).spawn(move || {
             let _scope = runtime::enter(Runtime::Std);
-            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(each)));
+            let _ = tx.send(super::quiet::catch(false, each));
         });
         let verdict = match spawned.map(|_| rx.recv_timeout(STALL)) {
             Ok(Ok(Ok(()))) => continue,
