@@ -19,7 +19,7 @@
 //! or late. [`SimBroker::set_behaviour`] switches them on after a scenario's setup.
 //!
 //! The [`Broker`] trait is the part of the API the races' actors call; unit tests use its
-//! mockall mock, [`MockBroker`], where they need exact call expectations.
+//! mockall mock, `MockBroker` (built for tests only), where they need exact call expectations.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -524,8 +524,9 @@ impl Book {
 }
 
 /// The part of the broker API the races' actors call, so that a unit test can put a
-/// [`MockBroker`] in the broker's place and state exactly which calls it expects.
-#[mockall::automock]
+/// `MockBroker` in the broker's place and state exactly which calls it expects. The mock is built
+/// for the crate's own tests only: mockall stays out of the `racecheck` build.
+#[cfg_attr(test, mockall::automock)]
 pub trait Broker {
     /// See [`SimBroker::place`].
     fn place(&self, symbol: &str, kind: Kind, side: Side, qty: u64, price: Option<Price>) -> Result<OrderId, Refused>;

@@ -7,7 +7,9 @@ pub mod db;
 pub mod kv;
 pub mod price;
 
-pub use broker::{Ack, Behaviour, Broker, Kind, MockBroker, OrderId, Refused, Side, SimBroker, Status};
+#[cfg(test)]
+pub use broker::MockBroker;
+pub use broker::{Ack, Behaviour, Broker, Kind, OrderId, Refused, Side, SimBroker, Status};
 pub use clock::SimClock;
 pub use db::{RecState, SimDb, TxnStatus};
 pub use kv::SimKv;

@@ -2,7 +2,7 @@
 //! proptest for `racecheck fuzz`.
 //!
 //! Fixed scenarios find the races someone already imagined; generated ones find the rest. Each
-//! race has one [`Space`] (see [`space`] for the machinery, `races.rs` for each race's
+//! race has one [`Space`] (see [`space`](mod@space) for the machinery, `races.rs` for each race's
 //! definition): its ticks and prices relative to the levels that matter, polls, workers or
 //! exits, sizes, broker latency against the lock's expiry, and the broker faults its model
 //! knows. [`Space::worlds`] lists every world up to a size, smallest first; [`strategy`] draws
