@@ -10,6 +10,7 @@ mod parsers;
 mod proofs;
 mod prove;
 mod scaffold;
+mod schema;
 mod soak;
 mod support;
 mod workflow;
