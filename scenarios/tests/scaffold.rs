@@ -57,22 +57,31 @@ fn guide_verdicts(guide: &str) -> Vec<(String, String)> {
 }
 
 /// The version the copy's own crates carry: cargo names a path crate's artifacts by its
-/// workspace-relative path and its version, so with the same version the copy's `harness`,
-/// `models` and `scenarios` — built into the same target directory — would replace the
-/// workspace's own, and the next `cargo build` there would find them fresh: the workspace's
-/// `racecheck` would be the copy's, scaffolded race and all.
+/// workspace-relative path and its version, so with the same version the copy's `models` and
+/// `scenarios` — built into the same target directory — would replace the workspace's own, and
+/// the next `cargo build` there would find them fresh: the workspace's `racecheck` would be the
+/// copy's, scaffolded race and all.
 const COPY_VERSION: &str = "0.1.0-scaffold-copy";
 
-/// Sets [`COPY_VERSION`] in the copy's manifest and lock file (the build is `--locked`).
-fn give_the_copy_its_own_version(ws: &Path) {
+/// Makes the copy build only what a new race changes: its `models` and `scenarios` get
+/// [`COPY_VERSION`], and it depends on the workspace's own `harness` (which `racecheck new` never
+/// touches), so the harness the tests were built with is reused, not compiled again.
+fn build_only_what_the_race_changes(root: &Path, ws: &Path) {
     let manifest = ws.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("the copy's workspace manifest");
-    let versioned = text.replacen("\nversion = \"0.1.0\"\n", &format!("\nversion = \"{COPY_VERSION}\"\n"), 1);
-    assert_ne!(versioned, text, "the workspace manifest sets `version = \"0.1.0\"` in [workspace.package]");
-    std::fs::write(&manifest, versioned).expect("version the copy");
+    let harness = format!("harness = {{ path = {:?} }}", root.join("harness").display().to_string());
+    let edited = text
+        .replacen("\nversion = \"0.1.0\"\n", &format!("\nversion = \"{COPY_VERSION}\"\n"), 1)
+        .replacen("members = [\"harness\", \"models\", \"scenarios\"]", "members = [\"models\", \"scenarios\"]", 1)
+        .replacen("harness = { path = \"harness\" }", &harness, 1);
+    let version = format!("version = \"{COPY_VERSION}\"");
+    for expected in [version.as_str(), "members = [\"models\", \"scenarios\"]", harness.as_str()] {
+        assert!(edited.contains(expected), "the workspace manifest no longer reads as this test expects: {expected}");
+    }
+    std::fs::write(&manifest, edited).expect("edit the copy's manifest");
     let lock = ws.join("Cargo.lock");
     let mut text = std::fs::read_to_string(&lock).expect("the copy's lock file");
-    for name in ["harness", "models", "scenarios"] {
+    for name in ["models", "scenarios"] {
         let entry = format!("name = \"{name}\"\nversion = \"0.1.0\"\n");
         assert!(text.contains(&entry), "the lock file has {name} 0.1.0");
         text = text.replace(&entry, &format!("name = \"{name}\"\nversion = \"{COPY_VERSION}\"\n"));
@@ -107,7 +116,8 @@ fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
     // The copy builds into the workspace's own target directory, so the dependencies built for
     // the tests are reused (a fresh clone builds them once, not twice); its binary is renamed,
     // so the workspace's own `racecheck`, which the other tests run, is never replaced, and its
-    // crates get a version of their own, so their artifacts never replace the workspace's.
+    // crates get a version of their own, so their artifacts never replace the workspace's; it
+    // uses the workspace's own harness, already built.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = Path::new(env!("CARGO_BIN_EXE_racecheck")).parent().and_then(Path::parent).expect("the target dir");
     let manifest = ws.join("scenarios/Cargo.toml");
@@ -115,9 +125,11 @@ fn a_race_added_with_racecheck_new_and_the_guide_runs_and_gets_its_report() {
         .expect("the copy's manifest")
         .replace("name = \"racecheck\"", "name = \"racecheck-scaffold-test\"");
     std::fs::write(&manifest, renamed).expect("rename the copy's binary");
-    give_the_copy_its_own_version(&ws);
+    build_only_what_the_race_changes(&root, &ws);
+    // `--offline`, not `--locked`: the lock file sheds the harness's dev-dependencies (the harness
+    // is no longer a member), and every crate is already in the local cache.
     let build = Command::new(&cargo)
-        .args(["build", "-q", "--locked", "-p", "scenarios", "--bin", "racecheck-scaffold-test"])
+        .args(["build", "-q", "--offline", "-p", "scenarios", "--bin", "racecheck-scaffold-test"])
         .env("CARGO_TARGET_DIR", target)
         .current_dir(&ws)
         .output()
