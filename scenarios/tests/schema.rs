@@ -89,7 +89,7 @@ impl<'a> Schema<'a> {
             }
         }
         if let (Some(pattern), Some(s)) = (schema.get("pattern").and_then(Value::as_str), doc.as_str()) {
-            let re = regex::Regex::new(pattern).expect("the schema's pattern is a regular expression");
+            let re = regex_lite::Regex::new(pattern).expect("the schema's pattern is a regular expression");
             if !re.is_match(s) {
                 fail(format!("{doc} does not match {pattern}"));
             }
