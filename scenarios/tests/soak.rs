@@ -85,3 +85,46 @@ fn missing_duplicated_and_foreign_shards_are_errors_naming_them() {
     }
     err(racecheck(&["soak", "reentry", "--seeds", "1..2", "--shard", "3/2"]));
 }
+
+#[test]
+fn a_generated_world_that_contradicts_becomes_a_regression_scenario_the_gate_runs() {
+    let dir = scratch("regress");
+    // Claim the mutant holds: the soak's generated worlds have to prove that wrong.
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("reentry.toml")).expect("the scenario");
+    let claimed = text.replace("correct-fix-mutant = \"violated\"", "correct-fix-mutant = \"holds\"");
+    assert_ne!(claimed, text, "reentry.toml expects the mutant to be violated");
+    std::fs::write(dir.join("reentry.toml"), claimed).expect("write the scenario");
+    let scenarios = dir.display().to_string();
+    let out = dir.join("soak.json").display().to_string();
+    let soaked =
+        racecheck(&["--scenarios", &scenarios, "soak", "reentry", "--seeds", "1..2", "--worlds", "2", "--out", &out]);
+    assert_eq!(soaked.status.code(), Some(0), "soak writes outcomes; merge judges them");
+
+    let merged = racecheck(&["merge", "--scenarios", &scenarios, &out]);
+    let err = String::from_utf8_lossy(&merged.stderr).into_owned();
+    assert_eq!(merged.status.code(), Some(1), "{err}");
+    let written: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("fuzz")).expect("merge made fuzz/").map(|e| e.expect("an entry").path()).collect();
+    assert_eq!(written.len(), 1, "one regression scenario: {written:?}");
+    let file = &written[0];
+    let id = file.file_stem().and_then(|s| s.to_str()).expect("a file name").to_owned();
+    assert!(
+        id.starts_with("reentry-") && err.contains(&format!("wrote regression scenario {}", file.display())),
+        "{err}"
+    );
+    let regression = std::fs::read_to_string(file).expect("the regression scenario");
+    for line in ["race = \"reentry\"", "correct-fix-mutant = \"violated\"", "[[schedulers]]", "[params]"] {
+        assert!(regression.contains(line), "{line} in\n{regression}");
+    }
+    assert!(regression.contains("correct-fix-mutant expected holds, found violated"), "{regression}");
+
+    // The gate runs it, and it meets its expectations: the finding replays, forever.
+    let run = racecheck(&["--scenarios", &scenarios, "run", &id]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
+    // A second merge finds it there and leaves it as it is.
+    let again = racecheck(&["merge", "--scenarios", &scenarios, &out]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists: left as it is"));
+    assert_eq!(std::fs::read_to_string(file).expect("still there"), regression);
+}
