@@ -201,6 +201,17 @@ where
     }
 }
 
+/// The variant of `race` named `name`, from `V`'s table; an error naming the variants there are.
+pub fn variant<V: Variants>(race: &dyn Race, name: &str) -> Result<V, RaceError> {
+    race.check_variant(name)?;
+    match V::ALL.iter().find(|(n, _)| *n == name) {
+        Some(&(_, variant)) => Ok(variant),
+        None => {
+            Err(RaceError::UnknownVariant { race: race.id(), variant: name.to_owned(), expected: V::NAMES.join(", ") })
+        }
+    }
+}
+
 /// The one way to build a race's model: picks the variant by name from `V`'s table, reads the
 /// parameters into `P` and checks them, and makes `run(variant, &params)` the body of every
 /// execution, with the race window `window` (or the one [`Params::window`] picks).
@@ -210,14 +221,7 @@ pub fn model<V: Variants, P: Params>(
     window: &'static str,
     run: fn(V, &P),
 ) -> Result<Model, RaceError> {
-    race.check_variant(variant)?;
-    let Some(&(_, variant)) = V::ALL.iter().find(|(name, _)| *name == variant) else {
-        return Err(RaceError::UnknownVariant {
-            race: race.id(),
-            variant: variant.to_owned(),
-            expected: V::NAMES.join(", "),
-        });
-    };
+    let variant: V = self::variant(race, variant)?;
     let params: P = self::params(race.id(), params)?;
     params.check().map_err(|message| RaceError::BadParams { race: race.id(), message })?;
     let window = params.window(window);

@@ -50,14 +50,14 @@ impl<'a> Schema<'a> {
 
     fn check(&self, schema: &Value, doc: &Value, at: &str, errors: &mut Vec<String>) {
         let Some(schema) = schema.as_object() else { return };
-        let mut fail = |what: String| errors.push(format!("{}: {what}", if at.is_empty() { "/" } else { at }));
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             match reference.strip_prefix("#/$defs/").and_then(|name| self.root["$defs"].get(name)) {
                 Some(target) => self.check(target, doc, at, errors),
-                None => errors.push(format!("{at}: unresolved $ref {reference}")),
+                None => errors.push(format!("{}: unresolved $ref {reference}", shown(at))),
             }
             return;
         }
+        let mut fail = |what: String| errors.push(format!("{}: {what}", shown(at)));
         if let Some(types) = schema.get("type") {
             let names: Vec<&str> = match types {
                 Value::String(name) => vec![name.as_str()],
@@ -105,7 +105,7 @@ impl<'a> Schema<'a> {
                 match properties.and_then(|p| p.get(name)) {
                     Some(sub) => self.check(sub, value, &format!("{at}/{name}"), errors),
                     None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                        errors.push(format!("{at}: property `{name}` is not allowed"));
+                        errors.push(format!("{}: property `{name}` is not allowed", shown(at)));
                     }
                     None => {}
                 }
@@ -116,6 +116,15 @@ impl<'a> Schema<'a> {
                 self.check(items, item, &format!("{at}/{i}"), errors);
             }
         }
+    }
+}
+
+/// A path for a message: `/` for the document itself.
+fn shown(at: &str) -> &str {
+    if at.is_empty() {
+        "/"
+    } else {
+        at
     }
 }
 

@@ -27,6 +27,13 @@ struct Entry {
     set_by: String,
 }
 
+impl Entry {
+    /// The entry the calling actor sets now, to `value`, expiring at `expires_at`.
+    fn set(value: &str, expires_at: Option<u64>) -> Self {
+        Self { value: value.to_owned(), expires_at, set_by: harness::sync::thread::current_name() }
+    }
+}
+
 /// The simulated Redis (see the module docs).
 #[derive(Debug)]
 pub struct SimKv {
@@ -54,8 +61,7 @@ impl SimKv {
                 return false;
             }
             let expires_at = now + ttl_ms;
-            let set_by = harness::sync::thread::current_name();
-            keys.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at: Some(expires_at), set_by });
+            keys.insert(key.to_owned(), Entry::set(value, Some(expires_at)));
             tracing::info!(
                 "kv: SET {key} {value:?} NX PX {ttl_ms} -> OK (t={}, expires t={})",
                 secs(now),
@@ -70,9 +76,7 @@ impl SimKv {
     pub fn set(&self, key: &str, value: &str, ttl_ms: Option<u64>) {
         self.keys.call(|keys| {
             let now = self.clock.now();
-            let expires_at = ttl_ms.map(|ttl| now + ttl);
-            let set_by = harness::sync::thread::current_name();
-            keys.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at, set_by });
+            keys.insert(key.to_owned(), Entry::set(value, ttl_ms.map(|ttl| now + ttl)));
             match ttl_ms {
                 Some(ttl) => tracing::info!("kv: SET {key} {value:?} PX {ttl} -> OK (expires t={})", secs(now + ttl)),
                 None => tracing::info!("kv: SET {key} {value:?} -> OK"),
