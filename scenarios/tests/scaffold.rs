@@ -65,17 +65,20 @@ const COPY_VERSION: &str = "0.1.0-scaffold-copy";
 
 /// Makes the copy build only what a new race changes: its `models` and `scenarios` get
 /// [`COPY_VERSION`], and it depends on the workspace's own `harness` (which `racecheck new` never
-/// touches), so the harness the tests were built with is reused, not compiled again.
+/// touches) and its patched `generator`, so what the tests were built with is reused, not
+/// compiled again.
 fn build_only_what_the_race_changes(root: &Path, ws: &Path) {
     let manifest = ws.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("the copy's workspace manifest");
     let harness = format!("harness = {{ path = {:?} }}", root.join("harness").display().to_string());
+    let generator = format!("generator = {{ path = {:?} }}", root.join("harness/vendor/generator").display().to_string());
     let edited = text
         .replacen("\nversion = \"0.1.0\"\n", &format!("\nversion = \"{COPY_VERSION}\"\n"), 1)
         .replacen("members = [\"harness\", \"models\", \"scenarios\"]", "members = [\"models\", \"scenarios\"]", 1)
-        .replacen("harness = { path = \"harness\" }", &harness, 1);
+        .replacen("harness = { path = \"harness\" }", &harness, 1)
+        .replacen("generator = { path = \"harness/vendor/generator\" }", &generator, 1);
     let version = format!("version = \"{COPY_VERSION}\"");
-    for expected in [version.as_str(), "members = [\"models\", \"scenarios\"]", harness.as_str()] {
+    for expected in [version.as_str(), "members = [\"models\", \"scenarios\"]", harness.as_str(), generator.as_str()] {
         assert!(edited.contains(expected), "the workspace manifest no longer reads as this test expects: {expected}");
     }
     std::fs::write(&manifest, edited).expect("edit the copy's manifest");
