@@ -71,7 +71,8 @@ fn build_only_what_the_race_changes(root: &Path, ws: &Path) {
     let manifest = ws.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("the copy's workspace manifest");
     let harness = format!("harness = {{ path = {:?} }}", root.join("harness").display().to_string());
-    let generator = format!("generator = {{ path = {:?} }}", root.join("harness/vendor/generator").display().to_string());
+    let generator =
+        format!("generator = {{ path = {:?} }}", root.join("harness/vendor/generator").display().to_string());
     let edited = text
         .replacen("\nversion = \"0.1.0\"\n", &format!("\nversion = \"{COPY_VERSION}\"\n"), 1)
         .replacen("members = [\"harness\", \"models\", \"scenarios\"]", "members = [\"models\", \"scenarios\"]", 1)
