@@ -78,6 +78,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         next
     }
 
+    #[inline]
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
         let next = self.inner.next_task(runnable, current, is_yielding);
         if let Some(task) = next {
@@ -85,13 +86,8 @@ impl<S: Scheduler> Scheduler for Recording<S> {
             p.steps.push(Some(task));
             if is_preemption(runnable, current, is_yielding, task) {
                 p.preemptions += 1;
-                // In a traced replay, the trace shows where the switch fell.
                 if runtime::recording() {
-                    let name =
-                        |id| runnable.iter().find(|t| t.id() == id).map(|t| runtime::actor_name(t.name().as_deref()));
-                    if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {
-                        record::push_event(from, String::new(), EventKind::Preempted { next });
-                    }
+                    traced_preemption(runnable, current, task);
                 }
             }
         }
@@ -101,6 +97,16 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     fn next_u64(&mut self) -> u64 {
         self.progress.borrow_mut().steps.push(None);
         self.inner.next_u64()
+    }
+}
+
+/// In a traced replay, the trace shows where a preemption fell: the actor switched away from,
+/// and the one that runs next. Out of line: exploration never records.
+#[cold]
+fn traced_preemption(runnable: &[&Task], current: Option<TaskId>, task: TaskId) {
+    let name = |id| runnable.iter().find(|t| t.id() == id).map(|t| runtime::actor_name(t.name().as_deref()));
+    if let (Some(from), Some(next)) = (current.and_then(name), name(task)) {
+        record::push_event(from, String::new(), EventKind::Preempted { next });
     }
 }
 
