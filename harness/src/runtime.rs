@@ -149,12 +149,11 @@ pub(crate) fn step() {
 
 /// The name of the calling thread as an actor: [`MAIN`] for an execution's main thread.
 pub(crate) fn current_actor() -> String {
-    let name = match current() {
-        Runtime::Std => std::thread::current().name().map(str::to_owned),
-        Runtime::Shuttle => shuttle::thread::current().name().map(str::to_owned),
-        Runtime::Loom => loom::thread::current().name().map(str::to_owned),
-    };
-    actor_name(name.as_deref())
+    match current() {
+        Runtime::Std => actor_name(std::thread::current().name()),
+        Runtime::Shuttle => actor_name(shuttle::thread::current().name()),
+        Runtime::Loom => actor_name(loom::thread::current().name()),
+    }
 }
 
 /// The actor name for a thread name: [`MAIN`] for an execution's main thread.
