@@ -128,3 +128,43 @@ fn a_generated_world_that_contradicts_becomes_a_regression_scenario_the_gate_run
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists: left as it is"));
     assert_eq!(std::fs::read_to_string(file).expect("still there"), regression);
 }
+
+#[test]
+fn a_world_that_breaks_a_fix_another_scenario_pins_as_failing_is_no_news() {
+    // cooldown-bypass's documented fix holds in its own world, and cooldown-bypass-slow-broker pins
+    // it violated (its lock expires while the broker call is in flight). Seed 2's generated world
+    // has a lock TTL shorter than the broker's latency, and breaks it.
+    let soak_and_merge = |name: &str, scenarios: &[&str]| {
+        let dir = scratch(name);
+        for s in scenarios {
+            let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("{s}.toml"));
+            std::fs::copy(from, dir.join(format!("{s}.toml"))).expect("copy a scenario");
+        }
+        let (dir_arg, out) = (dir.display().to_string(), dir.join("soak.json").display().to_string());
+        let mut args = vec!["--scenarios", &dir_arg, "soak"];
+        args.extend_from_slice(scenarios);
+        args.extend_from_slice(&["--seeds", "1..3", "--worlds", "1", "--out", &out]);
+        assert_eq!(racecheck(&args).status.code(), Some(0));
+        let merged = racecheck(&["merge", "--scenarios", &dir_arg, &out]);
+        (dir, merged.status.code(), String::from_utf8_lossy(&merged.stdout).into_owned())
+    };
+    let world_row = |report: &str| {
+        let mut worlds = report.split("generated worlds under the randomized portfolio of scenario cooldown-bypass\n");
+        let section = worlds.nth(1).expect("the base scenario's worlds").split("\n\n").next().expect("a section");
+        section.lines().find(|l| l.starts_with("documented-fix ")).expect("the documented fix's row").to_owned()
+    };
+
+    // Soaked alone, nothing says the fix may fail anywhere: the world contradicts it.
+    let (dir, code, report) = soak_and_merge("unpinned", &["cooldown-bypass"]);
+    assert_eq!(code, Some(1), "{report}");
+    let row = world_row(&report);
+    assert!(row.contains(" holds ") && row.contains("violated x1") && row.ends_with("CONTRADICTED x1"), "{row}");
+    assert!(dir.join("fuzz").is_dir(), "a regression scenario was written");
+
+    // Beside the scenario that pins the flaw: the same world and failure, expected, no news.
+    let (dir, code, report) = soak_and_merge("pinned", &["cooldown-bypass", "cooldown-bypass-slow-broker"]);
+    assert_eq!(code, Some(0), "{report}");
+    let row = world_row(&report);
+    assert!(row.contains(" violated ") && row.contains("violated x1") && row.ends_with(" ok"), "{row}");
+    assert!(!dir.join("fuzz").exists(), "no regression scenario");
+}

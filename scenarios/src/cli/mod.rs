@@ -200,9 +200,11 @@ enum Command {
     /// unsharded, whatever the shards and their order. Exit 1 when a variant contradicts its
     /// expectation at some seed: expected `holds`, `holds-sampled` or `vacuous` and a seed's
     /// random/pct/urw found a failure; or expected a failure and a seed's portfolio concluded
-    /// anything else. A generated world contradicts only when a variant expected not to fail
-    /// fails on it; it is then written as a regression scenario under `<scenarios>/fuzz/`
-    /// (never over an existing file). Exit 2 for missing, duplicated or foreign shards.
+    /// anything else. A generated world contradicts only when a variant that every scenario of
+    /// its race in the soak expects not to fail fails on it (a fix some scenario pins as failing
+    /// is known to fail in some worlds); it is then written as a regression scenario under
+    /// `<scenarios>/fuzz/` (never over an existing file). Exit 2 for missing, duplicated or
+    /// foreign shards.
     Merge {
         /// The shard files `racecheck soak` wrote.
         #[arg(required = true)]
