@@ -12,6 +12,7 @@
 pub mod actors;
 pub mod bot80_20;
 pub mod faults;
+pub mod listed;
 pub mod races;
 pub mod variants;
 pub mod world;

@@ -43,6 +43,7 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
+use crate::listed::Listed;
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, Side, SimBroker, Status};
 
@@ -225,13 +226,12 @@ impl Bot {
     fn check(&self) {
         let symbol = &self.params.symbol;
         let live = self.broker.live_orders(Kind::Stop, symbol);
-        let ids: Vec<String> = live.iter().map(ToString::to_string).collect();
         harness::ensure!(
             live.len() <= 1,
             INVARIANT_ONE_STOP,
             "{} live stop orders for {symbol} ({}) on a position of {}",
             live.len(),
-            ids.join(", "),
+            Listed(&live),
             self.broker.position(symbol)
         );
         let tracked = self.state.lock().sl_order_id;

@@ -48,8 +48,9 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
+use crate::listed::Listed;
 use crate::variants::Variant;
-use crate::world::{Behaviour, Kind, Price, SimBroker, Status};
+use crate::world::{Behaviour, Kind, OrderId, Price, SimBroker, Status};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
 const INVARIANT_MAX: &str = "entry orders placed today never exceed max_attempts";
@@ -233,14 +234,14 @@ impl Bot {
         let symbol = &self.params.symbol;
         let entries: Vec<_> =
             self.broker.orders().into_iter().filter(|o| o.kind == Kind::Entry && &o.symbol == symbol).collect();
-        let live: Vec<String> = entries.iter().filter(|o| o.status == Status::Live).map(|o| o.id.to_string()).collect();
+        let live: Vec<OrderId> = entries.iter().filter(|o| o.status == Status::Live).map(|o| o.id).collect();
         let position = self.broker.position(symbol);
         harness::ensure!(
             live.len() + usize::from(position != 0) <= 1,
             INVARIANT_ONE,
             "{} live entry orders for {symbol} ({}) and position {position}",
             live.len(),
-            live.join(", ")
+            Listed(&live)
         );
         let placed = self.params.entries_today as usize + entries.len();
         harness::ensure!(
