@@ -13,7 +13,8 @@ use std::fmt::Debug;
 
 use harness::sync::{Mutex, MutexGuard};
 
-use crate::world::{Broker, Kind, OrderId, Price, Refused, Side};
+use crate::listed::Listed;
+use crate::world::{Broker, Kind, OrderId, Price, Refused, Side, SimBroker};
 
 /// An order id the correct fixes can reserve: none, reserved by a thread that is placing the
 /// order, or live. (Races whose fixes never reserve keep the bot's `Option<OrderId>`.)
@@ -214,6 +215,20 @@ where
         tracing::info!("under lock: should_retry = {should}");
         should
     }
+}
+
+/// Checks the invariant `invariant` names — at most one live entry order or open position for
+/// `symbol` — against the broker's ledger: `live` are the symbol's live entry orders there; the
+/// position is asked of the broker after them.
+pub fn check_one_entry(broker: &SimBroker, invariant: &'static str, symbol: &str, live: &[OrderId]) {
+    let position = broker.position(symbol);
+    harness::ensure!(
+        live.len() + usize::from(position != 0) <= 1,
+        invariant,
+        "{} live entry orders for {symbol} ({}) and position {position}",
+        live.len(),
+        Listed(live)
+    );
 }
 
 /// The bot's entry order: a buy-stop for one share of `symbol` at `entry_price`.

@@ -48,7 +48,6 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
-use crate::listed::Listed;
 use crate::variants::Variant;
 use crate::world::{Behaviour, Kind, OrderId, Price, SimBroker, Status};
 
@@ -235,14 +234,7 @@ impl Bot {
         let entries: Vec<_> =
             self.broker.orders().into_iter().filter(|o| o.kind == Kind::Entry && &o.symbol == symbol).collect();
         let live: Vec<OrderId> = entries.iter().filter(|o| o.status == Status::Live).map(|o| o.id).collect();
-        let position = self.broker.position(symbol);
-        harness::ensure!(
-            live.len() + usize::from(position != 0) <= 1,
-            INVARIANT_ONE,
-            "{} live entry orders for {symbol} ({}) and position {position}",
-            live.len(),
-            Listed(&live)
-        );
+        crate::bot80_20::check_one_entry(&self.broker, INVARIANT_ONE, symbol, &live);
         let placed = self.params.entries_today as usize + entries.len();
         harness::ensure!(
             placed <= self.params.max_attempts as usize,

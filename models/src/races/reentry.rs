@@ -50,7 +50,6 @@ use harness::{Overlap, Race};
 use serde::Deserialize;
 
 use crate::bot80_20::{Slot, State, Style, SymbolState};
-use crate::listed::Listed;
 use crate::world::{Behaviour, Broker, Kind, Price, Refused, SimBroker};
 
 const INVARIANT_ONE: &str = "at most one live entry order or open position per symbol";
@@ -228,14 +227,7 @@ impl Bot {
     fn check(&self) {
         let symbol = &self.params.symbol;
         let live = self.broker.live_orders(Kind::Entry, symbol);
-        let position = self.broker.position(symbol);
-        harness::ensure!(
-            live.len() + usize::from(position != 0) <= 1,
-            INVARIANT_ONE,
-            "{} live entry orders for {symbol} ({}) and position {position}",
-            live.len(),
-            Listed(&live)
-        );
+        crate::bot80_20::check_one_entry(&self.broker, INVARIANT_ONE, symbol, &live);
         let tracked = self.state.lock().entry_order_id;
         for id in live {
             harness::ensure!(

@@ -61,7 +61,6 @@ use harness::tasks::{Cx, Executor};
 use harness::{Overlap, Race};
 use serde::Deserialize;
 
-use crate::listed::Listed;
 use crate::variants::Merged as Variant;
 use crate::world::{Behaviour, Kind, Price, Refused, Side, SimBroker, SimClock, SimKv};
 
@@ -208,13 +207,13 @@ impl Bot {
     /// At most one buy order for the grid trade, against Binance's ledger.
     fn check(&self) {
         let symbol = &self.params.symbol;
-        let buys = self.binance.live_orders(Kind::Entry, symbol);
+        let buys: Vec<String> = self.binance.live_orders(Kind::Entry, symbol).iter().map(ToString::to_string).collect();
         harness::ensure!(
             buys.len() <= 1,
             INVARIANT_ONE_BUY,
             "{} buy orders for {symbol}: {}",
             buys.len(),
-            Listed(&buys)
+            buys.join(", ")
         );
     }
 }
