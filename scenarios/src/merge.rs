@@ -85,8 +85,8 @@ impl Merged {
         let race: BTreeMap<&str, &str> = self.soak.scenarios.iter().map(|s| (s.id.as_str(), s.race.as_str())).collect();
         let mut fails_in_some_world: BTreeMap<(&str, &str), Expected> = BTreeMap::new();
         for ((scenario, variant), e) in &expect {
-            if e.is_failure() {
-                fails_in_some_world.entry((race[scenario], variant)).or_insert(*e);
+            if let (true, Some(race)) = (e.is_failure(), race.get(scenario)) {
+                fails_in_some_world.entry((race, variant)).or_insert(*e);
             }
         }
         let mut groups: Vec<Judged<'_>> = Vec::new();
