@@ -11,13 +11,14 @@
 //! was expected to fail and the seed found another verdict (missed it, or failed otherwise).
 //!
 //! A generated world has no expectation of its own. A variant is expected not to fail on it only
-//! when *every* scenario of its race in the soak expects it not to fail — the proofs' rule: a fix
-//! that some scenario pins as failing (the cooldown lock whose expiry a slow broker outlasts) is
-//! known to fail in some worlds, and another such world is no news; the world's expectation is
-//! then that scenario's failure (the first by scenario id). A world contradicts only when a
-//! variant expected not to fail on it fails; a flawed variant that some world does not break is no
-//! news either. So a nightly soak turns red on a fix that fails where no scenario says it may, not
-//! every night on the flaws the gate already pins.
+//! when *every* scenario of its race in the soak expects it not to fail — as a proof expects a
+//! variant to hold in every world only when its race's scenarios say so: a fix that some scenario
+//! pins as failing (the cooldown lock whose expiry a slow broker outlasts) is known to fail in some
+//! worlds, and another such world is no news; the world's expectation is then that scenario's
+//! failure (the first by scenario id). A world contradicts only when a variant expected not to fail
+//! on it fails; a flawed variant that some world does not break is no news either. So a nightly
+//! soak turns red on a fix that fails where no scenario says it may, not every night on the flaws
+//! the gate already pins.
 
 use std::collections::BTreeMap;
 

@@ -70,14 +70,18 @@ const COPY_VERSION: &str = "0.1.0-scaffold-copy";
 fn build_only_what_the_race_changes(root: &Path, ws: &Path) {
     let manifest = ws.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("the copy's workspace manifest");
-    let harness = format!("harness = {{ path = {:?} }}", root.join("harness").display().to_string());
-    let generator =
-        format!("generator = {{ path = {:?} }}", root.join("harness/vendor/generator").display().to_string());
+    // `name = { path = "<path>" }` in the workspace manifest, and the same with the workspace's own copy.
+    let own = |name: &str, path: &str| {
+        let relative = format!("{name} = {{ path = {path:?} }}");
+        (relative, format!("{name} = {{ path = {:?} }}", root.join(path).display().to_string()))
+    };
+    let (harness_here, harness) = own("harness", "harness");
+    let (generator_here, generator) = own("generator", "harness/vendor/generator");
     let edited = text
         .replacen("\nversion = \"0.1.0\"\n", &format!("\nversion = \"{COPY_VERSION}\"\n"), 1)
         .replacen("members = [\"harness\", \"models\", \"scenarios\"]", "members = [\"models\", \"scenarios\"]", 1)
-        .replacen("harness = { path = \"harness\" }", &harness, 1)
-        .replacen("generator = { path = \"harness/vendor/generator\" }", &generator, 1);
+        .replacen(&harness_here, &harness, 1)
+        .replacen(&generator_here, &generator, 1);
     let version = format!("version = \"{COPY_VERSION}\"");
     for expected in [version.as_str(), "members = [\"models\", \"scenarios\"]", harness.as_str(), generator.as_str()] {
         assert!(edited.contains(expected), "the workspace manifest no longer reads as this test expects: {expected}");

@@ -52,7 +52,8 @@ pub(super) fn put(stack: &SysStack) -> bool {
         let mut pool = pool.borrow_mut();
         let keep = pool.0.len() < KEEP;
         if keep {
-            pool.0.push(unsafe { SysStack::new(stack.top(), stack.bottom()) });
+            pool.0
+                .push(unsafe { SysStack::new(stack.top(), stack.bottom()) });
         }
         keep
     })
@@ -62,7 +63,11 @@ pub(super) fn put(stack: &SysStack) -> bool {
 /// Unmaps `stack` and the guard page below it.
 pub(super) fn unmap(stack: &SysStack) {
     let page_size = sys::page_size();
-    let guard = stack.bottom().cast::<u8>().wrapping_sub(page_size).cast::<c_void>();
+    let guard = stack
+        .bottom()
+        .cast::<u8>()
+        .wrapping_sub(page_size)
+        .cast::<c_void>();
     unsafe { sys::deallocate_stack(guard, stack.len() + page_size) };
 }
 
@@ -77,7 +82,11 @@ mod tests {
         let bottom = first.begin();
         drop(first);
         let second = Stack::new(0x1000);
-        assert_eq!(second.begin(), bottom, "the released mapping, not a new one");
+        assert_eq!(
+            second.begin(),
+            bottom,
+            "the released mapping, not a new one"
+        );
         // Another length gets a mapping of its own.
         let other = Stack::new(0x2000);
         assert_ne!(other.begin(), bottom);
@@ -91,7 +100,11 @@ mod tests {
         drop(first);
         let second = Stack::new(0x1000);
         assert_eq!(second.size(), size);
-        assert_eq!(second.end(), unsafe { second.begin().add(size) }, "bump offset at zero");
+        assert_eq!(
+            second.end(),
+            unsafe { second.begin().add(size) },
+            "bump offset at zero"
+        );
         // The usage sentinel is written again: an untouched stack reads as (nearly) unused.
         assert!(second.get_used_size() <= size - super::super::STACK_USAGE_SAMPLE);
     }
