@@ -42,12 +42,7 @@ macro_rules! ensure {
 
 /// Marks that this execution reached the race window called `label`.
 pub fn reached(label: &'static str) {
-    runtime::with_execution(|e| {
-        let mut reached = runtime::lock(&e.reached);
-        if !reached.contains(&label) {
-            reached.push(label);
-        }
-    });
+    runtime::with_execution(|e| e.reach(label));
 }
 
 /// Observes how many actors are inside a stretch of code at once, and marks the race window

@@ -12,7 +12,10 @@
 //! the execution in the order they happened.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+use shuttle_engine::runtime::execution::ExecutionState;
 
 use crate::trace::{Event, MAIN};
 
@@ -36,9 +39,11 @@ pub struct StepLimitExceeded(pub u64);
 pub(crate) struct Execution {
     /// The step limit; 0 means none.
     step_limit: u64,
-    /// Labels of the "sometimes" conditions reached in this execution.
-    // A short list: a model names one window or two, and a `Vec` allocates only when one is reached.
-    pub(crate) reached: Mutex<Vec<&'static str>>,
+    /// The model's race window (see [`crate::reached`]), if it names one.
+    window: Option<&'static str>,
+    /// Whether this execution reached the window. A flag, not a list of every label reached:
+    /// the window is the one label anything reads, and marking it costs no allocation.
+    reached: AtomicBool,
     /// Whether this execution records its events (fixed when it starts).
     record: bool,
     /// The recorded events (empty unless `record`).
@@ -51,8 +56,8 @@ pub(crate) struct Execution {
 }
 
 impl Execution {
-    pub(crate) fn new(step_limit: u64, record: bool) -> Arc<Self> {
-        Arc::new(Self { step_limit, record, ..Self::default() })
+    pub(crate) fn new(step_limit: u64, record: bool, window: Option<&'static str>) -> Arc<Self> {
+        Arc::new(Self { step_limit, record, window, ..Self::default() })
     }
 
     pub(crate) fn take_events(&self) -> Vec<Event> {
@@ -64,24 +69,36 @@ impl Execution {
         lock(&self.events).clone()
     }
 
-    /// Whether this execution reached the window `label`.
-    pub(crate) fn reached(&self, label: &str) -> bool {
-        lock(&self.reached).contains(&label)
+    /// Marks `label` reached; only the window's label is kept.
+    pub(crate) fn reach(&self, label: &str) {
+        if self.window == Some(label) {
+            self.reached.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this execution reached the model's window.
+    pub(crate) fn reached_window(&self) -> bool {
+        self.reached.load(Ordering::Relaxed)
     }
 }
 
 thread_local! {
     static RUNTIME: Cell<Runtime> = const { Cell::new(Runtime::Std) };
     static EXECUTION: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
-    /// Facade operations so far on this OS thread in the current execution: the whole execution
-    /// under shuttle and loom, which run every task on one OS thread; one thread under `std`.
-    static STEPS: Cell<u64> = const { Cell::new(0) };
+    /// Facade operations the current execution may still run on this OS thread before it passes
+    /// its step limit (`u64::MAX` when it has none): the whole execution under shuttle and loom,
+    /// which run every task on one OS thread; one thread under `std`. One counter down to zero,
+    /// so that the hot path reads and writes one `Cell`.
+    static LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
+    /// Operations run past the limit so far (each one stops the execution; see [`step`]).
+    static OVER: Cell<u64> = const { Cell::new(0) };
     /// The current execution's step limit (0: none), and whether it records: copies kept here
     /// so that the hot path reads a `Cell`, not the shared record.
     static LIMIT: Cell<u64> = const { Cell::new(0) };
     static RECORDING: Cell<bool> = const { Cell::new(false) };
 }
 
+#[inline]
 pub(crate) fn current() -> Runtime {
     RUNTIME.with(Cell::get)
 }
@@ -102,6 +119,7 @@ impl Drop for Scope {
     fn drop(&mut self) {
         RUNTIME.with(|r| r.set(self.previous));
         EXECUTION.with(|e| e.borrow_mut().take());
+        LEFT.with(|l| l.set(u64::MAX));
         LIMIT.with(|l| l.set(0));
         RECORDING.with(|r| r.set(false));
     }
@@ -109,8 +127,10 @@ impl Drop for Scope {
 
 /// Makes `execution` the current one on this OS thread.
 pub(crate) fn begin(execution: Arc<Execution>) {
-    STEPS.with(|s| s.set(0));
-    LIMIT.with(|l| l.set(execution.step_limit));
+    let limit = execution.step_limit;
+    LEFT.with(|l| l.set(if limit == 0 { u64::MAX } else { limit }));
+    OVER.with(|o| o.set(0));
+    LIMIT.with(|l| l.set(limit));
     RECORDING.with(|r| r.set(execution.record));
     EXECUTION.with(|e| *e.borrow_mut() = Some(execution));
 }
@@ -136,22 +156,34 @@ pub(crate) fn with_execution<R>(f: impl FnOnce(&Execution) -> R) -> Option<R> {
 /// end as a `step-limit` verdict, not as a hung process.
 #[inline]
 pub(crate) fn step() {
-    let n = STEPS.with(|s| {
-        let n = s.get() + 1;
-        s.set(n);
-        n
-    });
-    let limit = LIMIT.with(Cell::get);
-    if limit != 0 && n > limit {
-        std::panic::panic_any(StepLimitExceeded(n));
+    let left = LEFT.with(Cell::get);
+    if left == 0 {
+        past_the_limit();
     }
+    LEFT.with(|l| l.set(left - 1));
+}
+
+/// Stops the execution with the number of the operation that passed its step limit.
+#[cold]
+#[inline(never)]
+fn past_the_limit() -> ! {
+    let over = OVER.with(|o| {
+        o.set(o.get() + 1);
+        o.get()
+    });
+    std::panic::panic_any(StepLimitExceeded(LIMIT.with(Cell::get) + over))
 }
 
 /// The name of the calling thread as an actor: [`MAIN`] for an execution's main thread.
 pub(crate) fn current_actor() -> String {
     match current() {
         Runtime::Std => actor_name(std::thread::current().name()),
-        Runtime::Shuttle => actor_name(shuttle::thread::current().name()),
+        // The task's own name, cloned once (`shuttle::thread::current()` clones it into a
+        // `Thread` first, and the actor name would be a second copy).
+        Runtime::Shuttle => match ExecutionState::with(|s| s.current().name()) {
+            Some(name) if is_actor(&name) => name,
+            _ => MAIN.to_owned(),
+        },
         Runtime::Loom => actor_name(loom::thread::current().name()),
     }
 }
@@ -159,9 +191,14 @@ pub(crate) fn current_actor() -> String {
 /// The actor name for a thread name: [`MAIN`] for an execution's main thread.
 pub(crate) fn actor_name(name: Option<&str>) -> String {
     match name {
-        Some(n) if n != "main-thread" && !n.starts_with("racecheck-") => n.to_owned(),
+        Some(n) if is_actor(n) => n.to_owned(),
         _ => MAIN.to_owned(),
     }
+}
+
+/// Whether a thread called `name` is one of the model's actors, not an execution's main thread.
+fn is_actor(name: &str) -> bool {
+    name != "main-thread" && !name.starts_with("racecheck-")
 }
 
 /// Hands the calling thread's runtime and execution to a new OS thread (the `std` runtime only).

@@ -43,11 +43,11 @@ impl Executions {
         let (count, reached, last) = (Arc::clone(&self.count), Arc::clone(&self.reached), Arc::clone(&self.last));
         move || {
             let n = count.fetch_add(1, Ordering::Relaxed) + 1;
-            let execution = Execution::new(step_limit, record_at == Some(n));
+            let execution = Execution::new(step_limit, record_at == Some(n), window);
             runtime::begin(Arc::clone(&execution));
             *runtime::lock(&last) = Some(Arc::clone(&execution));
             body();
-            if window.is_some_and(|w| execution.reached(w)) {
+            if execution.reached_window() {
                 reached.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -73,8 +73,8 @@ impl Executions {
     pub(super) fn finish(&self, last_failed: bool) -> (u64, Trace) {
         let last = runtime::lock(&self.last).take();
         let mut reached = self.reached.load(Ordering::Relaxed);
-        if let (true, Some(w), Some(e)) = (last_failed, self.window, &last) {
-            reached += u64::from(e.reached(w));
+        if let (true, Some(e)) = (last_failed, &last) {
+            reached += u64::from(e.reached_window());
         }
         (reached, Trace { events: last.map(|e| e.take_events()).unwrap_or_default() })
     }

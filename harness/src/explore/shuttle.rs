@@ -1,17 +1,19 @@
-//! Running a model under shuttle's schedulers, recording every scheduling decision.
+//! Running a model under shuttle's schedulers, and taking the failing execution's schedule.
 //!
 //! shuttle's `Runner` stops at the first failing execution and re-raises its panic. The harness
 //! wraps the chosen scheduler in [`Recording`], which counts executions against the budget,
-//! notices when an exhaustive scheduler has nothing left, and writes down each decision, so the
-//! failing execution's schedule is the harness's own record, not text scraped from shuttle.
+//! notices when an exhaustive scheduler has nothing left, and counts preemptions. The failing
+//! execution's schedule is shuttle's own record of it (`CurrentSchedule`), read as a value right
+//! after the run, never text scraped from shuttle's output.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use shuttle::scheduler::{
     DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId, UrwRandomScheduler,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+use shuttle_engine::runtime::execution::CurrentSchedule;
 
 use super::bounded::{is_preemption, Bounded, Shared};
 use super::executions::Executions;
@@ -28,51 +30,33 @@ use crate::verdict::Verdict;
 #[derive(Default)]
 struct Progress {
     budget: u64,
-    started: u64,
-    completed: bool,
-    /// The current execution's schedule as shuttle began it (its seed).
-    start: Schedule,
-    /// The current execution's decisions: a task, or `None` for a random value. A plain vector
-    /// kept from one execution to the next, so recording a step never reallocates (building a
-    /// shuttle `Schedule` per execution did, and was the larger part of the harness's cost per
-    /// step, measured with callgrind); the `Schedule` is built only for a failure.
-    steps: Vec<Option<TaskId>>,
+    started: Cell<u64>,
+    completed: Cell<bool>,
     /// Preemptions in the current execution (see [`super::bounded::is_preemption`]).
-    preemptions: usize,
+    preemptions: Cell<usize>,
 }
 
-impl Progress {
-    /// The current execution's schedule, in shuttle's form.
-    fn schedule(&self) -> Schedule {
-        let mut schedule = self.start.clone();
-        for step in &self.steps {
-            match step {
-                Some(task) => schedule.push_task(*task),
-                None => schedule.push_random(),
-            }
-        }
-        schedule
-    }
-}
-
-/// Wraps a scheduler: enforces the budget and records the current execution's schedule.
+/// Wraps a scheduler: enforces the budget and counts the current execution's preemptions.
+///
+/// It does not write the schedule down: shuttle keeps the current execution's schedule itself
+/// (`CurrentSchedule`, on the OS thread that runs the `Runner`, until the next execution starts),
+/// and [`run_with`] reads the failing one from there. Recording every decision a second time was
+/// the larger part of this wrapper's cost per step (measured with callgrind).
 struct Recording<S> {
     inner: S,
-    progress: Rc<RefCell<Progress>>,
+    progress: Rc<Progress>,
 }
 
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
-        let mut p = self.progress.borrow_mut();
+        let p = &self.progress;
         let next = self.inner.new_execution();
         match next {
-            None => p.completed = true,
-            Some(_) if p.started >= p.budget => return None,
-            Some(ref schedule) => {
-                p.started += 1;
-                p.start = schedule.clone();
-                p.steps.clear();
-                p.preemptions = 0;
+            None => p.completed.set(true),
+            Some(_) if p.started.get() >= p.budget => return None,
+            Some(_) => {
+                p.started.set(p.started.get() + 1);
+                p.preemptions.set(0);
             }
         }
         next
@@ -82,10 +66,8 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
         let next = self.inner.next_task(runnable, current, is_yielding);
         if let Some(task) = next {
-            let mut p = self.progress.borrow_mut();
-            p.steps.push(Some(task));
             if is_preemption(runnable, current, is_yielding, task) {
-                p.preemptions += 1;
+                self.progress.preemptions.set(self.progress.preemptions.get() + 1);
                 if runtime::recording() {
                     traced_preemption(runnable, current, task);
                 }
@@ -95,7 +77,6 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.progress.borrow_mut().steps.push(None);
         self.inner.next_u64()
     }
 }
@@ -139,17 +120,26 @@ struct Ran {
 /// Runs `model` under `scheduler` within `limits`' budget and step limit (its strategy is the
 /// caller's business: the scheduler is given); with `record`, the first execution is traced.
 fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Exploration, record: bool) -> Ran {
-    let progress = Rc::new(RefCell::new(Progress { budget: limits.budget, ..Progress::default() }));
+    let progress = Rc::new(Progress { budget: limits.budget, ..Progress::default() });
     let recording = Recording { inner: scheduler, progress: Rc::clone(&progress) };
     let runs = Executions::new(model, limits.step_limit, record.then_some(1));
     let _scope = runtime::enter(Runtime::Shuttle);
     let runner = Runner::new(recording, config(limits.step_limit));
     let each = runs.each();
     let result = super::quiet::catch(record, || runner.run(each));
-    let p = progress.borrow();
-    let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), p.schedule()));
+    // The failing execution's schedule, as shuttle recorded it; nothing has run on this thread
+    // since that execution failed.
+    let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), CurrentSchedule::get_schedule()));
     let (reached_window, trace) = runs.finish(failure.is_some());
-    Ran { started: p.started, preemptions: p.preemptions, completed: p.completed, reached_window, failure, trace }
+    let p = &progress;
+    Ran {
+        started: p.started.get(),
+        preemptions: p.preemptions.get(),
+        completed: p.completed.get(),
+        reached_window,
+        failure,
+        trace,
+    }
 }
 
 /// Explores `model` with the shuttle scheduler `strategy` names.

@@ -33,6 +33,7 @@ pub(crate) enum GuardInner<'a, T> {
 
 impl<T> Mutex<T> {
     /// A new lock around `value`, for the runtime of the current execution.
+    #[inline]
     pub fn new(value: T) -> Self {
         Self(match runtime::current() {
             Runtime::Std => Inner::Std(std::sync::Mutex::new(value)),
@@ -42,6 +43,7 @@ impl<T> Mutex<T> {
     }
 
     /// Blocks until the lock is free, then takes it.
+    #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         runtime::step();
         MutexGuard(match &self.0 {
@@ -75,6 +77,7 @@ impl<T> Mutex<T> {
 
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
+    #[inline]
     fn deref(&self) -> &T {
         match &self.0 {
             GuardInner::Std(g) => g,
@@ -85,6 +88,7 @@ impl<T> Deref for MutexGuard<'_, T> {
 }
 
 impl<T> DerefMut for MutexGuard<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
         match &mut self.0 {
             GuardInner::Std(g) => g,
