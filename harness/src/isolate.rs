@@ -229,7 +229,6 @@ fn loom_deadlock(
         )),
         first_failure: Some(execution),
         failures: 1,
-        preemptions: None,
         ran: Strategy::Loom { preemption_bound: progress.preemption_bound },
     };
     let exploration = asked.cloned().unwrap_or_else(|| Exploration::new(run.ran.clone(), execution));

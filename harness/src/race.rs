@@ -6,6 +6,7 @@
 //! race reads them into its own typed struct and says clearly what it expected.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::explore::Model;
 
@@ -214,15 +215,18 @@ pub fn variant<V: Variants>(race: &dyn Race, name: &str) -> Result<V, RaceError>
 
 /// The one way to build a race's model: picks the variant by name from `V`'s table, reads the
 /// parameters into `P` and checks them, and makes `run(variant, &params)` the body of every
-/// execution, with the race window `window` (or the one [`Params::window`] picks).
+/// execution, with the race window `window` (or the one [`Params::window`] picks). The
+/// parameters are shared (`Arc`): an execution whose actors need them keeps a handle
+/// (`Arc::clone`), never a copy (a copy per execution cost more than the harness's own work on
+/// the overhead benchmark, measured with callgrind).
 pub fn model<V: Variants, P: Params>(
     race: &dyn Race,
     (target, variant, params): (&str, &str, &toml::Table),
     window: &'static str,
-    run: fn(V, &P),
+    run: fn(V, &Arc<P>),
 ) -> Result<Model, RaceError> {
     let variant: V = self::variant(race, variant)?;
-    let params: P = self::params(race.id(), params)?;
+    let params: Arc<P> = Arc::new(self::params(race.id(), params)?);
     params.check().map_err(|message| RaceError::BadParams { race: race.id(), message })?;
     let window = params.window(window);
     Ok(Model::new(target, move || run(variant, &params)).with_window(window))
@@ -237,7 +241,7 @@ pub struct Spec<V, P> {
     /// The race window (see [`Params::window`]).
     pub window: &'static str,
     /// The body of one execution of a variant with a scenario's parameters.
-    pub run: fn(V, &P),
+    pub run: fn(V, &Arc<P>),
 }
 
 impl<V: Variants, P: Params> Race for Spec<V, P> {

@@ -20,6 +20,7 @@
 //!   query; the bot takes "unknown" for "gone" and places another.
 
 use harness::race::{RaceInfo, Spec, Variants};
+use harness::sync::Arc;
 use harness::{reached, Race};
 use serde::Deserialize;
 
@@ -112,7 +113,7 @@ fn unknown_order() {
     harness::ensure!(count <= 1, "at most one live entry order", "{count} live entry orders: {ids}");
 }
 
-fn execution(variant: Variant, _: &Params) {
+fn execution(variant: Variant, _: &Arc<Params>) {
     match variant {
         Variant::CancelFilled => cancel_filled(),
         Variant::TimeoutAfterEffect => timeout_after_effect(),

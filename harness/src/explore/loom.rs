@@ -163,7 +163,6 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         reached_window: s.reached_window,
         first_failure: failed.then_some(s.executions),
         failures: u64::from(failed),
-        preemptions: None,
         failure: s.failure.map(|v| (v, Some(Replay::Loom { preemption_bound, execution: s.executions }))),
         ran: Strategy::Loom { preemption_bound: s.preemption_bound },
     }

@@ -243,7 +243,10 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
     let Some(handle) = outcome.handle.clone() else {
         return outcome;
     };
-    let (replayed, trace) = replay_traced(model, &handle, exploration.step_limit);
+    // The replay gives the trace and, under shuttle, the preemptions (exploration does not
+    // count them; the replay is the same execution).
+    let (replayed, trace, counted) = replay_counted(model, &handle, exploration.step_limit);
+    outcome.preemptions = outcome.preemptions.or(counted);
     if replayed != outcome.verdict {
         outcome.verdict = Verdict::ModelPanic {
             message: format!(

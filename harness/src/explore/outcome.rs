@@ -118,8 +118,6 @@ pub(crate) struct Run {
     pub failure: Option<(Verdict, Option<Replay>)>,
     pub first_failure: Option<u64>,
     pub failures: u64,
-    /// Preemptions in the failing execution, where the runtime lets the harness count them.
-    pub preemptions: Option<u64>,
     /// The scheduler as the explorer configured it.
     pub ran: Strategy,
 }
@@ -150,7 +148,8 @@ impl Outcome {
             reached_window: run.reached_window,
             handle,
             trace: None,
-            preemptions: run.preemptions,
+            // Counted by the failing execution's replay, under shuttle (see `explore`).
+            preemptions: None,
             minimal: None,
             ran: Some(Exploration { strategy: run.ran, ..exploration.clone() }),
         }

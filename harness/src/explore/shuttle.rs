@@ -1,10 +1,11 @@
 //! Running a model under shuttle's schedulers, and taking the failing execution's schedule.
 //!
 //! shuttle's `Runner` stops at the first failing execution and re-raises its panic. The harness
-//! wraps the chosen scheduler in [`Recording`], which counts executions against the budget,
-//! notices when an exhaustive scheduler has nothing left, and counts preemptions. The failing
-//! execution's schedule is shuttle's own record of it (`CurrentSchedule`), read as a value right
-//! after the run, never text scraped from shuttle's output.
+//! wraps the chosen scheduler in [`Recording`], which counts executions against the budget and
+//! notices when an exhaustive scheduler has nothing left; replays and the fewest-preemptions
+//! searches wrap it in [`Counting`] too. The failing execution's schedule is shuttle's own record
+//! of it (`CurrentSchedule`), read as a value right after the run, never text scraped from
+//! shuttle's output.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -32,16 +33,16 @@ struct Progress {
     budget: u64,
     started: Cell<u64>,
     completed: Cell<bool>,
-    /// Preemptions in the current execution (see [`super::bounded::is_preemption`]).
-    preemptions: Cell<usize>,
 }
 
-/// Wraps a scheduler: enforces the budget and counts the current execution's preemptions.
+/// Wraps a scheduler: enforces the budget, and notices when an exhaustive one has nothing left.
 ///
-/// It does not write the schedule down: shuttle keeps the current execution's schedule itself
-/// (`CurrentSchedule`, on the OS thread that runs the `Runner`, until the next execution starts),
-/// and [`run_with`] reads the failing one from there. Recording every decision a second time was
-/// the larger part of this wrapper's cost per step (measured with callgrind).
+/// Each decision passes straight through. The schedule is not written down here: shuttle keeps
+/// the current execution's schedule itself (`CurrentSchedule`, on the OS thread that runs the
+/// `Runner`, until the next execution starts), and [`run_with`] reads the failing one from
+/// there. Nor are preemptions counted while exploring: the failing execution's count comes from
+/// its replay ([`Counting`]). Writing every decision down a second time, and checking each for
+/// a preemption, cost more per step than the rest of the harness (measured with callgrind).
 struct Recording<S> {
     inner: S,
     progress: Rc<Progress>,
@@ -54,20 +55,53 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         match next {
             None => p.completed.set(true),
             Some(_) if p.started.get() >= p.budget => return None,
-            Some(_) => {
-                p.started.set(p.started.get() + 1);
-                p.preemptions.set(0);
-            }
+            Some(_) => p.started.set(p.started.get() + 1),
         }
         next
     }
 
     #[inline]
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
+        self.inner.next_task(runnable, current, is_yielding)
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
+/// Wraps a scheduler: counts the current execution's preemptions (see
+/// [`super::bounded::is_preemption`]), and in a traced replay marks each in the trace. For the
+/// runs whose every failure's count matters: a replay, and the searches for the fewest
+/// preemptions.
+struct Counting<S> {
+    inner: S,
+    preemptions: Rc<Cell<usize>>,
+}
+
+impl<S> Counting<S> {
+    fn new(inner: S) -> Self {
+        Self { inner, preemptions: Rc::default() }
+    }
+
+    /// The count, to read after the scheduler has gone into a `Runner`.
+    fn count(&self) -> Rc<Cell<usize>> {
+        Rc::clone(&self.preemptions)
+    }
+}
+
+impl<S: Scheduler> Scheduler for Counting<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.preemptions.set(0);
+        self.inner.new_execution()
+    }
+
+    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
         let next = self.inner.next_task(runnable, current, is_yielding);
         if let Some(task) = next {
             if is_preemption(runnable, current, is_yielding, task) {
-                self.progress.preemptions.set(self.progress.preemptions.get() + 1);
+                self.preemptions.set(self.preemptions.get() + 1);
                 if runtime::recording() {
                     traced_preemption(runnable, current, task);
                 }
@@ -109,8 +143,6 @@ fn config(step_limit: u64) -> Config {
 /// What running a scheduler to its end (or first failure) gave.
 struct Ran {
     started: u64,
-    /// Preemptions in the last execution (the failing one, when one failed).
-    preemptions: usize,
     completed: bool,
     reached_window: u64,
     failure: Option<(Verdict, Schedule)>,
@@ -131,15 +163,7 @@ fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Explor
     // since that execution failed.
     let failure = result.err().map(|payload| (Verdict::from_panic(payload.as_ref()), CurrentSchedule::get_schedule()));
     let (reached_window, trace) = runs.finish(failure.is_some());
-    let p = &progress;
-    Ran {
-        started: p.started.get(),
-        preemptions: p.preemptions.get(),
-        completed: p.completed.get(),
-        reached_window,
-        failure,
-        trace,
-    }
+    Ran { started: progress.started.get(), completed: progress.completed.get(), reached_window, failure, trace }
 }
 
 /// Explores `model` with the shuttle scheduler `strategy` names.
@@ -172,7 +196,6 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         reached_window: ran.reached_window,
         first_failure: failed.then_some(ran.started),
         failures: u64::from(failed),
-        preemptions: failed.then_some(ran.preemptions as u64),
         ran: settings,
         failure: ran.failure.map(|(verdict, schedule)| {
             let replay = crate::schedule::encode(&schedule).map(|schedule| Replay::Shuttle { schedule });
@@ -191,8 +214,10 @@ pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict
     let total = schedule.steps.len();
     let replaying = Replaying::new(schedule);
     let taken = replaying.taken();
+    let counting = Counting::new(replaying);
+    let preemptions = counting.count();
     let once = Exploration::new(Strategy::Dfs, 1).with_step_limit(step_limit);
-    let ran = run_with(model, replaying, &once, true);
+    let ran = run_with(model, counting, &once, true);
     let verdict = match ran.failure {
         Some((v, _)) if v.stale().is_some() => v,
         _ if taken.get() < total => {
@@ -202,7 +227,7 @@ pub(super) fn replay(model: &Model, schedule: &str, step_limit: u64) -> (Verdict
         Some((v, _)) => v,
         None => Verdict::Holds,
     };
-    (verdict, ran.trace, ran.preemptions as u64)
+    (verdict, ran.trace, preemptions.get() as u64)
 }
 
 /// Whether `found` is the same failure as `wanted`: the same verdict, and for a violation the
@@ -228,11 +253,13 @@ pub(super) fn minimize(
         let search = Shared(Rc::new(RefCell::new(Bounded::new(bound))));
         loop {
             let left = Exploration { budget: budget.saturating_sub(spent), ..limits.clone() };
-            let ran = run_with(model, search.clone(), &left, false);
+            let counting = Counting::new(search.clone());
+            let preemptions = counting.count();
+            let ran = run_with(model, counting, &left, false);
             spent += ran.started;
             match ran.failure {
                 Some((found, schedule)) if same_failure(&found, wanted) => {
-                    return crate::schedule::encode(&schedule).map(|s| (s, ran.preemptions as u64));
+                    return crate::schedule::encode(&schedule).map(|s| (s, preemptions.get() as u64));
                 }
                 // Another failure: the search goes on past it.
                 Some(_) if spent < budget => continue,
@@ -253,10 +280,12 @@ pub(super) fn failing_preemptions(model: &Model, wanted: &Verdict, limits: &Expl
     let (budget, mut spent, mut found) = (limits.budget, 0, Vec::new());
     loop {
         let left = Exploration { budget: budget.saturating_sub(spent), ..limits.clone() };
-        let ran = run_with(model, search.clone(), &left, false);
+        let counting = Counting::new(search.clone());
+        let preemptions = counting.count();
+        let ran = run_with(model, counting, &left, false);
         spent += ran.started;
         match ran.failure {
-            Some((f, _)) if same_failure(&f, wanted) => found.push(ran.preemptions as u64),
+            Some((f, _)) if same_failure(&f, wanted) => found.push(preemptions.get() as u64),
             Some(_) => {}
             None if ran.completed => return Some(found),
             None => return None,

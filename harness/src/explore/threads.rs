@@ -47,14 +47,5 @@ pub(super) fn run(model: &Model, exploration: &Exploration) -> Run {
         }
     }
     let (reached_window, _) = runs.finish(false);
-    Run {
-        executions,
-        completed: false,
-        reached_window,
-        failure,
-        first_failure,
-        failures,
-        preemptions: None,
-        ran: Strategy::Threads,
-    }
+    Run { executions, completed: false, reached_window, failure, first_failure, failures, ran: Strategy::Threads }
 }

@@ -97,7 +97,7 @@ type Update = (OrderId, Status);
 /// One symbol's bot: its state behind `_state_lock`, the clock, and the broker.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State,
     /// The simulated clock (`HHMM`), advanced by the tick thread.
     clock: AtomicU64,
@@ -222,7 +222,7 @@ impl Bot {
 }
 
 /// One execution: a filled entry protected by a live stop, a tick thread and the market.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let broker = SimBroker::new(Behaviour { fill_market_on_arrival: true, ..Behaviour::default() });
     let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, p.qty, None).expect("entry accepted");
@@ -230,7 +230,7 @@ fn execution(variant: Variant, params: &Params) {
     let stop = broker.place(&p.symbol, Kind::Stop, Side::Sell, p.qty, Some(p.stop_price)).expect("stop accepted");
     let bot = Arc::new(Bot {
         variant,
-        params: p.clone(),
+        params: Arc::clone(p),
         state: State::new(
             SymbolState { in_position: true, sl_order_id: Some(stop), qty: p.qty, ..SymbolState::default() },
             Style::Debug,

@@ -127,7 +127,7 @@ struct Trade {
 /// The trade manager, for the one stream.
 struct Manager {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     /// The live `TradeManager`'s `self.lock` (`documented-fix-live` only).
     lock: Mutex<()>,
     /// `_circuit_breaker_lock` and the state it guards.
@@ -271,10 +271,10 @@ impl Manager {
 }
 
 /// One execution: a stream one loss from its kill, the traders and the closer.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let manager = Arc::new(Manager {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         lock: Mutex::new(()),
         breaker: Mutex::new(Breaker { losses: params.losses, killed_at: None }),
         trades: Mutex::new(Vec::new()),

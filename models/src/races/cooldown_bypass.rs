@@ -123,7 +123,7 @@ harness::variants! {
 /// What the worker processes share: Redis, the database, the broker, time.
 struct World {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     clock: Arc<SimClock>,
     kv: SimKv,
     db: SimDb,
@@ -232,11 +232,11 @@ impl World {
 }
 
 /// One execution: the bot's last trade is one cooldown old; each worker runs `execute_trade`.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let clock = Arc::new(SimClock::new(params.cooldown_ms));
     let world = Arc::new(World {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         kv: SimKv::new(Arc::clone(&clock)),
         db: SimDb::new(Arc::clone(&clock)),
         clock,

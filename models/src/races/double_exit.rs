@@ -133,7 +133,7 @@ enum Sold {
 /// The execution engine, for the one symbol, on broker `B`.
 struct Engine<B = SimBroker> {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     /// `self.positions` (one dict operation is atomic under the GIL).
     positions: Mutex<BTreeMap<String, Position>>,
     /// `_closing_lock` and `closing_positions`.
@@ -146,11 +146,11 @@ struct Engine<B = SimBroker> {
 
 impl<B: Broker> Engine<B> {
     /// An engine holding `params.size` of the symbol, on `broker`.
-    fn new(variant: Variant, params: &Params, broker: B) -> Self {
+    fn new(variant: Variant, params: &Arc<Params>, broker: B) -> Self {
         let position = Position { size: params.size, remaining: params.size };
         Self {
             variant,
-            params: params.clone(),
+            params: Arc::clone(params),
             positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), position)])),
             closing: Mutex::new(BTreeSet::new()),
             active: Mutex::new(BTreeSet::new()),
@@ -306,7 +306,7 @@ fn claim(set: &Mutex<BTreeSet<String>>, sym: &str, name: &str) -> bool {
 }
 
 /// One execution: a held position and one thread per exit.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let (rejects, timeouts) = (params.rejects, params.timeouts);
     let broker = SimBroker::new(Behaviour { fill_market_on_arrival: true, rejects, timeouts, ..Behaviour::default() });
     broker.hold(&params.symbol, params.size);
@@ -363,7 +363,7 @@ mod tests {
         if sells > 1 {
             broker.expect_place().times(sells - 1).returning(|_, _, _, _, _| Ok(OrderId(2)));
         }
-        let engine = Arc::new(Engine::new(variant, &Params::default(), broker));
+        let engine = Arc::new(Engine::new(variant, &Arc::default(), broker));
         first.set(Arc::downgrade(&engine)).expect("set once");
         engine.execute_exit(100);
         if !overlap {
@@ -399,7 +399,7 @@ mod tests {
         let mut broker = MockBroker::new();
         broker.expect_place().times(1).returning(|_, _, _, _, _| Err(Refused::TimedOut));
         broker.expect_position().times(1).returning(|_| 0);
-        let engine = Engine::new(Variant::CorrectFix, &Params::default(), broker);
+        let engine = Engine::new(Variant::CorrectFix, &Arc::default(), broker);
         engine.execute_exit(100);
         engine.execute_exit(100);
         assert!(logs_contain("settles the timed-out sell: broker holds 0 BTC-USD"));

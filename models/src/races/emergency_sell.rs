@@ -95,7 +95,7 @@ impl harness::race::Params for Params {}
 /// The execution engine's state and the forced stop-loss, for the one symbol.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     /// The engine's `self.positions`: units held per symbol.
     positions: Mutex<BTreeMap<String, u64>>,
     /// `_closing_lock` and `closing_positions`.
@@ -240,7 +240,7 @@ impl Bot {
 }
 
 /// One execution: a held position, the normal exit, the forced stop-loss, the broker's sync.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let broker = SimBroker::new(Behaviour {
         fill_market_on_arrival: true,
         lagging_positions: params.lagging_positions,
@@ -251,7 +251,7 @@ fn execution(variant: Variant, params: &Params) {
     broker.hold(&params.symbol, params.size);
     let bot = Arc::new(Bot {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         positions: Mutex::new(BTreeMap::from([(params.symbol.clone(), params.size)])),
         closing: Mutex::new(BTreeSet::new()),
         broker,

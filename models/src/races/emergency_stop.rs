@@ -84,7 +84,7 @@ impl harness::race::Params for Params {}
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State<Option<OrderId>, Slot>,
     broker: SimBroker,
     window: Overlap,
@@ -246,14 +246,14 @@ impl Bot {
 }
 
 /// One execution: an entry that has just filled, a polling thread and a tick thread.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
     broker.fill(entry, 1);
     let bot = Arc::new(Bot {
         variant,
-        params: p.clone(),
+        params: Arc::clone(p),
         state: State::new(SymbolState { entry_order_id: Some(entry), ..SymbolState::default() }, Style::Debug),
         broker,
         window: Overlap::new(WINDOW, 2),

@@ -105,7 +105,7 @@ type Locks = BTreeMap<String, Arc<Mutex<()>>>;
 /// The shared world: database, broker, clock; the warnings log (what an auditor reads).
 struct World {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     clock: Arc<SimClock>,
     db: SimDb,
     broker: SimBroker,
@@ -115,11 +115,11 @@ struct World {
 
 impl World {
     /// An empty database and broker, at t=0.
-    fn new(variant: Variant, params: &Params) -> Self {
+    fn new(variant: Variant, params: &Arc<Params>) -> Self {
         let clock = Arc::new(SimClock::new(0));
         Self {
             variant,
-            params: params.clone(),
+            params: Arc::clone(params),
             db: SimDb::new(Arc::clone(&clock)),
             clock,
             broker: SimBroker::new(Behaviour::default()),
@@ -258,7 +258,7 @@ impl World {
 
 /// One execution: two analysis jobs of the expert finish; each writes its recommendation and
 /// calls the method, in one process or in two.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let world = Arc::new(World::new(variant, params));
     let managers: Vec<Arc<Mutex<Locks>>> =
         (0..params.processes).map(|_| Arc::new(Mutex::new(Locks::default()))).collect();
@@ -307,7 +307,7 @@ mod tests {
 
     /// One call for expert 1's AAPL recommendation, with or without an open AAPL transaction.
     fn process(variant: Variant, open_transaction: bool) -> World {
-        let world = World::new(variant, &Params::default());
+        let world = World::new(variant, &Arc::default());
         if open_transaction {
             world.db.insert_transaction(1, "AAPL", TxnStatus::Waiting);
         }

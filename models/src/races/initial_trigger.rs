@@ -103,7 +103,7 @@ impl SymbolState<Slot> {
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State<Slot>,
     broker: SimBroker,
     window: Overlap,
@@ -246,10 +246,10 @@ impl Bot {
 }
 
 /// One execution: a symbol not yet triggered, its price at the trigger, two threads.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let bot = Arc::new(Bot {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         state: State::new(
             SymbolState {
                 entries_today: params.entries_today,

@@ -131,7 +131,7 @@ struct State {
 /// The connector and the strategy on one loop, and Binance.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     binance: SimBroker,
     state: Mutex<State>,
 }
@@ -295,13 +295,13 @@ impl Bot {
 }
 
 /// One execution: the poller running, the strategy's first bid, its replacement if it fails.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let behaviour =
         Behaviour { rejects: p.rejects, timeouts: p.timeouts, unknown_for: p.unknown_for, ..Behaviour::default() };
     let bot = Arc::new(Bot {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         binance: SimBroker::new(behaviour),
         state: Mutex::new(State::default()),
     });

@@ -129,7 +129,7 @@ impl harness::race::Params for Params {
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State,
     broker: SimBroker,
     window: Overlap,
@@ -246,7 +246,7 @@ impl Bot {
 }
 
 /// One execution: a stale entry order, a tick thread, a polling thread and (maybe) the market.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let stale = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, Some(p.stale_price)).expect("entry accepted");
@@ -255,7 +255,7 @@ fn execution(variant: Variant, params: &Params) {
     }
     let bot = Arc::new(Bot {
         variant,
-        params: p.clone(),
+        params: Arc::clone(p),
         state: State::new(
             SymbolState {
                 triggered: true,

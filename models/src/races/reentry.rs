@@ -106,7 +106,7 @@ harness::variants! {
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot<B = SimBroker> {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State<Slot>,
     broker: B,
     attempts: Overlap,
@@ -114,10 +114,10 @@ struct Bot<B = SimBroker> {
 
 impl<B: Broker> Bot<B> {
     /// The bot after a rejected attempt: triggered, no position, no entry order, retry pending.
-    fn new(variant: Variant, params: &Params, broker: B) -> Self {
+    fn new(variant: Variant, params: &Arc<Params>, broker: B) -> Self {
         Self {
             variant,
-            params: params.clone(),
+            params: Arc::clone(params),
             state: State::new(
                 SymbolState {
                     triggered: true,
@@ -240,7 +240,7 @@ impl Bot {
 }
 
 /// One execution: the bot after a rejected attempt, a tick thread and a polling thread.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let (rejects, timeouts) = (params.rejects, params.timeouts);
     let bot =
         Arc::new(Bot::new(variant, params, SimBroker::new(Behaviour { rejects, timeouts, ..Behaviour::default() })));
@@ -303,7 +303,7 @@ mod tests {
                     answer.clone()
                 });
         }
-        let bot = Arc::new(Bot::new(variant, &Params::default(), broker));
+        let bot = Arc::new(Bot::new(variant, &Arc::default(), broker));
         slot.set(Arc::downgrade(&bot)).expect("set once");
         bot.poll();
         bot

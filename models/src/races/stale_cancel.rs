@@ -104,7 +104,7 @@ harness::variants! {
 /// One symbol's bot: its state behind `_state_lock`, and the broker.
 struct Bot<B = SimBroker> {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State,
     broker: B,
     window: Overlap,
@@ -112,10 +112,10 @@ struct Bot<B = SimBroker> {
 
 impl<B: Broker> Bot<B> {
     /// The bot with its entry order `entry` resting since `placed_at`.
-    fn new(variant: Variant, params: &Params, broker: B, entry: OrderId) -> Self {
+    fn new(variant: Variant, params: &Arc<Params>, broker: B, entry: OrderId) -> Self {
         Self {
             variant,
-            params: params.clone(),
+            params: Arc::clone(params),
             state: State::new(
                 SymbolState {
                     entry_order_id: Some(entry),
@@ -265,7 +265,7 @@ impl Bot {
 }
 
 /// One execution: a resting entry order gone stale, a tick thread and a polling thread.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let entry = crate::bot80_20::send_buy_stop(&broker, &p.symbol, p.entry_price).expect("entry accepted");
@@ -316,7 +316,7 @@ mod tests {
         });
         broker.expect_status().with(eq(OrderId(1))).times(1).return_const(Some(Status::Cancelled));
         broker.expect_place().times(1).returning(|_, _, _, _, _| Ok(OrderId(2)));
-        let bot = Arc::new(Bot::new(variant, &Params::default(), broker, OrderId(1)));
+        let bot = Arc::new(Bot::new(variant, &Arc::default(), broker, OrderId(1)));
         slot.set(Arc::downgrade(&bot)).expect("set once");
         bot
     }

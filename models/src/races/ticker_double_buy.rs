@@ -98,7 +98,7 @@ impl harness::race::Params for Params {
 /// The bot's process: its module-level state, Redis and Binance.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     clock: Arc<SimClock>,
     redis: SimKv,
     binance: SimBroker,
@@ -219,11 +219,11 @@ impl Bot {
 }
 
 /// One execution: `triggers` runs of the symbol started at once on one event loop.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let clock = Arc::new(SimClock::new(0));
     let bot = Arc::new(Bot {
         variant,
-        params: params.clone(),
+        params: Arc::clone(params),
         redis: SimKv::new(Arc::clone(&clock)),
         clock,
         binance: SimBroker::new(Behaviour { rejects: params.rejects, ..Behaviour::default() }),

@@ -89,7 +89,7 @@ impl harness::race::Params for Params {}
 /// One symbol's bot: its state behind `_state_lock`, the correct fix's `_stop_lock`, the broker.
 struct Bot {
     variant: Variant,
-    params: Params,
+    params: Arc<Params>,
     state: State,
     stop_lock: Mutex<()>,
     broker: SimBroker,
@@ -238,14 +238,14 @@ impl Bot {
 }
 
 /// One execution: an open position whose stop order is missing, a tick thread, a polling thread.
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let p = params;
     let broker = SimBroker::new(Behaviour::default());
     let entry = broker.place(&p.symbol, Kind::Entry, Side::Buy, 1, None).expect("entry accepted");
     broker.fill(entry, 1);
     let bot = Arc::new(Bot {
         variant,
-        params: p.clone(),
+        params: Arc::clone(p),
         state: State::new(
             SymbolState { in_position: true, stop_loss: Some(p.stop_loss), ..SymbolState::default() },
             Style::Shown,

@@ -105,7 +105,7 @@ impl Bot {
     }
 }
 
-fn execution(variant: Variant, params: &Params) {
+fn execution(variant: Variant, params: &Arc<Params>) {
     let behaviour = Behaviour {
         fill_market_on_arrival: true,
         rejects: params.rejects,
@@ -151,7 +151,8 @@ pub static RACE: &dyn Race = &Spec::<Variant, Params> {
 /// `#[test]` with `harness::check`.
 pub fn model(variant: Variant) -> Model {
     let name = Variant::ALL.iter().find(|(_, v)| *v == variant).map_or("?", |(name, _)| name);
-    Model::new(format!("sell-twice/{name}"), move || execution(variant, &Params::default())).with_window(WINDOW)
+    let params = Arc::new(Params::default());
+    Model::new(format!("sell-twice/{name}"), move || execution(variant, &params)).with_window(WINDOW)
 }
 
 fn nothing(_: &mut toml::Table) {}
