@@ -85,25 +85,35 @@ pub(crate) fn push_event(actor: String, text: String, kind: EventKind) {
 
 /// Marks the events the calling actor emits while `f` runs as the answers of `service`.
 pub(crate) fn in_service<R>(service: &'static str, f: impl FnOnce() -> R) -> R {
-    if !runtime::recording() {
-        return f();
-    }
-    /// Ends the call's mark even when `f` unwinds (a failing execution torn down mid-call).
-    struct Done(String);
-    impl Drop for Done {
-        fn drop(&mut self) {
-            runtime::with_execution(|e| {
-                let mut calls = runtime::lock(&e.calls);
-                if let Some(i) = calls.iter().rposition(|(a, _)| *a == self.0) {
-                    calls.remove(i);
-                }
-            });
-        }
-    }
-    let actor = runtime::current_actor();
-    runtime::with_execution(|e| runtime::lock(&e.calls).push((actor.clone(), service)));
-    let _done = Done(actor);
+    // `f` is called in one place only: it is the service's body, inlined here, and a second
+    // copy for the recording case made every call's code twice as large.
+    let _mark = runtime::recording().then(|| Mark::new(service));
     f()
+}
+
+/// The mark of a service call under way in a recorded execution; ends the call's mark when
+/// dropped, even when the call unwinds (a failing execution torn down mid-call).
+struct Mark(String);
+
+impl Mark {
+    #[cold]
+    #[inline(never)]
+    fn new(service: &'static str) -> Self {
+        let actor = runtime::current_actor();
+        runtime::with_execution(|e| runtime::lock(&e.calls).push((actor.clone(), service)));
+        Self(actor)
+    }
+}
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        runtime::with_execution(|e| {
+            let mut calls = runtime::lock(&e.calls);
+            if let Some(i) = calls.iter().rposition(|(a, _)| *a == self.0) {
+                calls.remove(i);
+            }
+        });
+    }
 }
 
 /// Turns an event's fields into one line: the message first, then `name=value` pairs.

@@ -13,6 +13,7 @@ pub mod expect;
 pub mod export;
 pub mod fuzz;
 pub mod merge;
+pub mod overhead;
 pub mod prove;
 pub mod registry;
 pub mod regress;

@@ -17,6 +17,7 @@ use harness::{Exploration, Strategy};
 use super::out::outp;
 use super::program;
 use crate::expect::Expected;
+use crate::overhead::Overhead;
 use crate::run::{child_args, Plan, Runner};
 use crate::Registry;
 
@@ -30,9 +31,9 @@ struct Sizes {
 }
 
 const FULL: Sizes =
-    Sizes { mode: "full", seeds: 20, exhaustive_budget: 200_000, overhead_executions: 20_000, overhead_rounds: 7 };
+    Sizes { mode: "full", seeds: 20, exhaustive_budget: 200_000, overhead_executions: 20_000, overhead_rounds: 21 };
 const QUICK: Sizes =
-    Sizes { mode: "quick", seeds: 20, exhaustive_budget: 20_000, overhead_executions: 5_000, overhead_rounds: 3 };
+    Sizes { mode: "quick", seeds: 20, exhaustive_budget: 20_000, overhead_executions: 10_000, overhead_rounds: 11 };
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -156,32 +157,28 @@ pub(super) fn perf(registry: &Registry, dir: &Path, quick: bool) -> Result<ExitC
     }
     let _ = writeln!(md, "\nSpeed-up: {:.2}x.", wall[0].1 / wall[1].1.max(1e-9));
 
-    // 4. The harness against bare shuttle (the logic of benches/overhead.rs).
+    // 4. The harness against bare shuttle (the measurement benches/overhead.rs makes too).
     let model =
         race.model("reentry/correct-fix", "correct-fix", &toml::Table::new()).map_err(|e| super::bad(e.to_string()))?;
-    let harnessed = |n: u64, seed: u64| {
-        let t = Instant::now();
-        let _ = harness::explore(&model, &Exploration::new(Strategy::Random { seed }, n));
-        t.elapsed().as_secs_f64()
-    };
-    let n = sizes.overhead_executions;
-    let count = usize::try_from(n).unwrap_or(usize::MAX);
-    crate::direct::time(1_000, 99);
-    harnessed(1_000, 99);
-    let (mut bare, mut ours) = (Vec::new(), Vec::new());
-    for round in 0..sizes.overhead_rounds {
-        bare.push(crate::direct::time(count, round + 1));
-        ours.push(harnessed(n, round + 1));
-    }
-    let (b, h) = (n as f64 / median(bare), n as f64 / median(ours));
+    let (n, rounds) = (sizes.overhead_executions, sizes.overhead_rounds);
+    let o = Overhead::measure(&model, n, rounds);
+    let (low, high) = o.ratio_range();
     let _ = write!(
         md,
         "\n## The harness against bare shuttle\n\nThe re-entry `correct-fix` under shuttle's random scheduler, {n} \
-         executions x {} alternating rounds (medians), in this process: through `harness::explore`, and written \
-         directly against shuttle (`scenarios/src/direct.rs`).\n\n| | executions/s |\n|---|---:|\n\
-         | bare shuttle | {b:.0} |\n| harness | {h:.0} |\n\nRatio (harness / bare): {:.3}.\n",
-        sizes.overhead_rounds,
-        h / b
+         executions a run, {rounds} rounds, in this process: written directly against shuttle \
+         (`scenarios/src/direct.rs`) on shuttle's own runner; that same model under `harness::explore` (what \
+         the explorer alone adds); and the race's model through the harness (facade and simulated world \
+         included). Each round runs the three back to back, in rotating order; a ratio is the median of the \
+         rounds' own ratios (`scenarios/src/overhead.rs`).\n\n| | executions/s (median) | against bare |\n\
+         |---|---:|---:|\n| bare shuttle | {:.0} | 1 |\n| bare model, explorer | {:.0} | {:.3} |\n\
+         | harness | {:.0} | {:.3} |\n\nRatio (harness / bare): {:.3}, rounds from {low:.3} to {high:.3}.\n",
+        o.bare_rate(),
+        o.explorer_rate(),
+        o.explorer_ratio(),
+        o.harness_rate(),
+        o.ratio(),
+        o.ratio(),
     );
     let _ = writeln!(md, "\nThe whole report took {:.0} s.", started.elapsed().as_secs_f64());
     outp!("{md}");
