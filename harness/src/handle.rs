@@ -3,8 +3,8 @@
 //! A handle names its target (`<scenario>/<variant>`, opaque to the harness) and how to
 //! re-create the execution:
 //!
-//! - `reentry/before/shuttle:<schedule>`: every scheduling decision of the execution, recorded
-//!   by the harness and written as [`crate::schedule`] describes. Whatever shuttle scheduler found the failure,
+//! - `reentry/before/shuttle:<schedule>`: every scheduling decision of the execution, as shuttle
+//!   recorded it, written as [`crate::schedule`] describes. Whatever shuttle scheduler found the failure,
 //!   it replays under shuttle's `ReplayScheduler`.
 //! - `reentry/before/loom:<bound>:<n>`: loom prints no schedule, but its search is deterministic:
 //!   the `n`-th execution of a search with preemption bound `<bound>` (`-` for none) is always the

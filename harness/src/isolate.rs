@@ -10,7 +10,7 @@
 //!
 //! A child never outlives its parent, and never runs past its job's wall-clock limit
 //! ([`Exploration::timeout_secs`]; a replay gets [`explore::DEFAULT_TIMEOUT_SECS`]): the parent
-//! kills it then, and the outcome is `timeout`. See [`process`] for how, without `unsafe`, and
+//! kills it then, and the outcome is `timeout`. See `isolate/process.rs` for how, without `unsafe`, and
 //! `harness/DESIGN.md`, "Isolation".
 //!
 //! The child's stderr (shuttle's and loom's own chatter) is kept only when the child dies

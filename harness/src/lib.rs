@@ -43,7 +43,7 @@
 //! # harness::check(&lost_update());
 //! ```
 //!
-//! [`check`] explores the model under a default portfolio of schedulers (see [`Checker`]) and,
+//! [`check()`] explores the model under a default portfolio of schedulers (see [`Checker`]) and,
 //! as shuttle's `check_random` and loom's `model` do, panics when an execution fails — with the
 //! verdict and the values that broke the invariant, the scheduler that found it, the replay
 //! handles, and the trace, one column per thread:
@@ -73,7 +73,7 @@
 //! it with [`sync::thread::yield_now`]; `harness/DESIGN.md`, "Traps measured here", says why. A
 //! race window, marked with [`reached`] or [`Overlap`] and named with [`Model::with_window`],
 //! shows that the race was really exercised: a model that holds without ever reaching it is
-//! `vacuous`, and [`check`] fails it too.
+//! `vacuous`, and [`check()`] fails it too.
 //!
 //! A bot written with `async`/`await` on an event loop (asyncio, Node.js, tokio current-thread)
 //! interleaves only at its awaits: write its actors as [`tasks`] on an [`tasks::Executor`], whose
@@ -110,7 +110,7 @@
 //! assert_eq!((checked.verdict().name(), checked.outcomes[0].coverage), ("holds", Coverage::Complete));
 //! ```
 //!
-//! One exploration is [`explore`] with an [`Exploration`] (a strategy and a budget), into an
+//! One exploration is [`explore()`] with an [`Exploration`] (a strategy and a budget), into an
 //! [`Outcome`]. All of this runs in the calling process, where a loom search aborts the process
 //! on a deadlock (loom's own behaviour) and nothing stops a model that spins without a facade
 //! operation: the `racecheck` command line runs every exploration through

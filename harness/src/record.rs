@@ -7,8 +7,8 @@
 //! nothing for traces; the trace is taken once, from the replay of the execution that failed.
 //!
 //! A call to a [`crate::sync::Service`] marks the events its caller emits meanwhile as the
-//! service's answers ([`in_service`]). The marks live in the execution's own record
-//! ([`crate::runtime::Execution`]), so a new execution starts with none.
+//! service's answers (`in_service`). The marks live in the execution's own record
+//! (`runtime::Execution`), so a new execution starts with none.
 
 use std::fmt::{self, Write as _};
 

@@ -4,7 +4,7 @@
 //! portfolio of schedulers and the expected verdict of every variant. [`run`] explores each
 //! variant under each scheduler, one child process an exploration; [`report`] renders the
 //! result, the same text `racecheck run` prints and `reports/` keeps as snapshots. The races
-//! come from a [`Registry`]: this repository's is [`registry`]; another crate passes its own to
+//! come from a [`Registry`]: this repository's is [`registry()`]; another crate passes its own to
 //! [`cli::main`] and gets the same command line over its races.
 
 pub mod cli;

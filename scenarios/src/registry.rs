@@ -4,7 +4,7 @@
 //! ([`models::worlds::Space`]) where it has one: the space is what `racecheck prove` enumerates
 //! and `racecheck fuzz` and `racecheck soak --worlds` draw from. It can also say where a crate
 //! keeps its race modules ([`Layout`]), so that `racecheck new` writes a new race there. This
-//! repository's registry is [`crate::registry`]; another crate builds its own and passes it to
+//! repository's registry is [`crate::registry()`]; another crate builds its own and passes it to
 //! [`crate::cli::main`]. Nothing is global: every command reads the registry it was given.
 
 use harness::Race;

@@ -1,7 +1,7 @@
 //! Running a model under shuttle's schedulers, and taking the failing execution's schedule.
 //!
 //! shuttle's `Runner` stops at the first failing execution and re-raises its panic. The harness
-//! wraps the chosen scheduler in [`Recording`], which counts executions against the budget and
+//! wraps the chosen scheduler in [`Budgeted`], which counts executions against the budget and
 //! notices when an exhaustive scheduler has nothing left; replays and the fewest-preemptions
 //! searches wrap it in [`Counting`] too. The failing execution's schedule is shuttle's own record
 //! of it (`CurrentSchedule`), read as a value right after the run, never text scraped from
@@ -27,7 +27,7 @@ use crate::stale::Stale;
 use crate::trace::{EventKind, Trace};
 use crate::verdict::Verdict;
 
-/// The state [`Recording`] shares with the explorer, which cannot reach into the `Runner`.
+/// The state [`Budgeted`] shares with the explorer, which cannot reach into the `Runner`.
 #[derive(Default)]
 struct Progress {
     budget: u64,
@@ -43,12 +43,12 @@ struct Progress {
 /// there. Nor are preemptions counted while exploring: the failing execution's count comes from
 /// its replay ([`Counting`]). Writing every decision down a second time, and checking each for
 /// a preemption, cost more per step than the rest of the harness (measured with callgrind).
-struct Recording<S> {
+struct Budgeted<S> {
     inner: S,
     progress: Rc<Progress>,
 }
 
-impl<S: Scheduler> Scheduler for Recording<S> {
+impl<S: Scheduler> Scheduler for Budgeted<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         let p = &self.progress;
         let next = self.inner.new_execution();
@@ -153,10 +153,10 @@ struct Ran {
 /// caller's business: the scheduler is given); with `record`, the first execution is traced.
 fn run_with<S: Scheduler + 'static>(model: &Model, scheduler: S, limits: &Exploration, record: bool) -> Ran {
     let progress = Rc::new(Progress { budget: limits.budget, ..Progress::default() });
-    let recording = Recording { inner: scheduler, progress: Rc::clone(&progress) };
+    let budgeted = Budgeted { inner: scheduler, progress: Rc::clone(&progress) };
     let runs = Executions::new(model, limits.step_limit, record.then_some(1));
     let _scope = runtime::enter(Runtime::Shuttle);
-    let runner = Runner::new(recording, config(limits.step_limit));
+    let runner = Runner::new(budgeted, config(limits.step_limit));
     let each = runs.each();
     let result = super::quiet::catch(record, || runner.run(each));
     // The failing execution's schedule, as shuttle recorded it; nothing has run on this thread

@@ -1,5 +1,5 @@
 //! The `racecheck` command line, as a library: a binary is one call to [`main`] with its
-//! [`Registry`] of races. This repository's `racecheck` passes [`crate::registry`]; a crate of
+//! [`Registry`] of races. This repository's `racecheck` passes [`crate::registry()`]; a crate of
 //! its own races passes its own, and gets the same commands, reports and exit codes over them:
 //!
 //! ```no_run
