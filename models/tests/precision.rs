@@ -51,6 +51,24 @@ fn float_stops_do_fall_off_the_grid() {
     assert!(off_grid > 0, "no float stop below 511.97 fell off the grid");
 }
 
+/// A price's text is its sign, its whole units and two decimals, for every `i64` there is (the
+/// text is written digit by digit, not by `format!`), and it ignores width and fill as before.
+#[test]
+fn price_text_is_sign_units_and_two_decimals() {
+    fn plain(p: i64) -> String {
+        let sign = if p < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", p.unsigned_abs() / 100, p.unsigned_abs() % 100)
+    }
+    fn prop(p: i64) -> bool {
+        Price(p).to_string() == plain(p)
+    }
+    QuickCheck::new().tests(5_000).quickcheck(prop as fn(i64) -> bool);
+    for p in [0, 5, -5, 100, -100, 51_195, i64::MAX, i64::MIN, i64::MIN + 1] {
+        assert_eq!(Price(p).to_string(), plain(p), "{p}");
+    }
+    assert_eq!(format!("[{:>8}]", Price(-5)), "[-0.05]");
+}
+
 /// Text with more than two decimals is refused, whatever the digits; two or fewer read back
 /// exactly, so every price on the grid survives the trip through text and back.
 #[test]
