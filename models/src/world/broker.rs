@@ -459,8 +459,7 @@ impl Book {
         qty: u64,
         price: Option<Price>,
     ) -> Result<OrderId, Refused> {
-        let at = price.map(|p| format!(" @ {p}")).unwrap_or_default();
-        let client = client_id.map(|c| format!(" as {c}")).unwrap_or_default();
+        let (at, client) = (At(price), As(client_id));
         self.log(format!("place {kind:?} {side:?} {qty} {symbol}{at}{client}"));
         if self.behaviour.reject || self.behaviour.rejects > 0 {
             self.behaviour.rejects = self.behaviour.rejects.saturating_sub(u32::from(!self.behaviour.reject));
@@ -519,6 +518,38 @@ impl Book {
         let copies = if self.behaviour.duplicate_acks { 2 } else { 1 };
         for _ in 0..copies {
             self.acks.push((self.calls, ack));
+        }
+    }
+}
+
+/// ` @ 511.95` after a priced order, nothing after a market order: how a request and a trace
+/// show the price. Written where it is shown, never built as a string of its own (a placement
+/// made one per execution of most models, for a line that usually is not traced).
+struct At(Option<Price>);
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(price) => {
+                f.write_str(" @ ")?;
+                fmt::Display::fmt(&price, f)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// ` as <client id>` after an order placed under the client's own id, nothing otherwise.
+struct As<'a>(Option<&'a str>);
+
+impl fmt::Display for As<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(client) => {
+                f.write_str(" as ")?;
+                f.write_str(client)
+            }
+            None => Ok(()),
         }
     }
 }
