@@ -129,6 +129,11 @@ where
     /// `before`: one unlocked attribute read. Python reads one attribute atomically (the GIL),
     /// nothing more, so the read is one short critical section for that field alone: a thread
     /// switch can fall between any two reads, as it could between bytecodes.
+    ///
+    /// Never inlined: the checks below take the locked path in every variant but `before`, and
+    /// four inlined copies of this one made their code, and its instruction-cache footprint, far
+    /// larger than the path they run (callgrind's cache simulation, the overhead benchmark).
+    #[inline(never)]
     pub fn read<T: Debug + Shown>(&self, field: &str, f: impl FnOnce(&SymbolState<Entry, Stop>) -> T) -> T {
         let value = f(&self.lock());
         tracing::info!("reads {field} = {}", self.show(&value));
