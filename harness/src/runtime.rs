@@ -92,9 +92,8 @@ thread_local! {
     static LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
     /// Operations run past the limit so far (each one stops the execution; see [`step`]).
     static OVER: Cell<u64> = const { Cell::new(0) };
-    /// The current execution's step limit (0: none), and whether it records: copies kept here
-    /// so that the hot path reads a `Cell`, not the shared record.
-    static LIMIT: Cell<u64> = const { Cell::new(0) };
+    /// Whether the current execution records: a copy kept here so that the hot path reads a
+    /// `Cell`, not the shared record.
     static RECORDING: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -120,7 +119,6 @@ impl Drop for Scope {
         RUNTIME.with(|r| r.set(self.previous));
         EXECUTION.with(|e| e.borrow_mut().take());
         LEFT.with(|l| l.set(u64::MAX));
-        LIMIT.with(|l| l.set(0));
         RECORDING.with(|r| r.set(false));
     }
 }
@@ -130,7 +128,6 @@ pub(crate) fn begin(execution: Arc<Execution>) {
     let limit = execution.step_limit;
     LEFT.with(|l| l.set(if limit == 0 { u64::MAX } else { limit }));
     OVER.with(|o| o.set(0));
-    LIMIT.with(|l| l.set(limit));
     RECORDING.with(|r| r.set(execution.record));
     EXECUTION.with(|e| *e.borrow_mut() = Some(execution));
 }
@@ -171,7 +168,8 @@ fn past_the_limit() -> ! {
         o.set(o.get() + 1);
         o.get()
     });
-    std::panic::panic_any(StepLimitExceeded(LIMIT.with(Cell::get) + over))
+    let limit = with_execution(|e| e.step_limit).unwrap_or(0);
+    std::panic::panic_any(StepLimitExceeded(limit + over))
 }
 
 /// The name of the calling thread as an actor: [`MAIN`] for an execution's main thread.

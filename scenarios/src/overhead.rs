@@ -131,7 +131,7 @@ fn explore(model: &Model, executions: u64, seed: u64) -> f64 {
 }
 
 /// The median of `v` (the upper one for an even count); 0 for none.
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }

@@ -246,7 +246,7 @@ pub fn explore(model: &Model, exploration: &Exploration) -> Outcome {
     // The replay gives the trace and, under shuttle, the preemptions (exploration does not
     // count them; the replay is the same execution).
     let (replayed, trace, counted) = replay_counted(model, &handle, exploration.step_limit);
-    outcome.preemptions = outcome.preemptions.or(counted);
+    outcome.preemptions = counted;
     if replayed != outcome.verdict {
         outcome.verdict = Verdict::ModelPanic {
             message: format!(

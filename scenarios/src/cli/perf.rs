@@ -17,7 +17,7 @@ use harness::{Exploration, Strategy};
 use super::out::outp;
 use super::program;
 use crate::expect::Expected;
-use crate::overhead::Overhead;
+use crate::overhead::{median, Overhead};
 use crate::run::{child_args, Plan, Runner};
 use crate::Registry;
 
@@ -41,11 +41,6 @@ const BUILD: &str = if cfg!(debug_assertions) {
 } else {
     "an optimised build"
 };
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
 
 pub(super) fn perf(registry: &Registry, dir: &Path, quick: bool) -> Result<ExitCode> {
     let sizes = if quick { QUICK } else { FULL };
